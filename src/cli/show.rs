@@ -1,0 +1,164 @@
+//! `hubmail show ID`: one submission, everything a moderator needs to decide.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use hubmail::model::{Submission, SubmissionId};
+
+use super::views::SubmissionView;
+use super::{Context, output};
+
+/// Show a submission: headers, language, flags and why, question, text, quoted part,
+/// attachments. --raw prints the original message byte for byte.
+#[derive(Debug, Args)]
+pub struct Show {
+    /// The submission's id (as listed by 'hubmail queue').
+    id: u64,
+    /// Print as JSON.
+    #[arg(long, conflicts_with = "raw")]
+    json: bool,
+    /// Print the original message, byte for byte.
+    #[arg(long)]
+    raw: bool,
+    /// Show the quoted earlier mail in full instead of collapsing it.
+    #[arg(long)]
+    quoted: bool,
+}
+
+impl Show {
+    pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let session = ctx.session()?;
+        let id = SubmissionId(self.id);
+        let submission = session.store.get(id)?;
+        if self.raw {
+            let raw = session.store.raw(id)?;
+            std::io::stdout().lock().write_all(&raw)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        drop(session);
+        if self.json {
+            output::json(&SubmissionView::new(&submission))?;
+        } else {
+            print_human(&submission, self.quoted);
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn print_human(s: &Submission, full_quote: bool) {
+    let bold = |t: &str| {
+        if output::color() {
+            format!("\x1b[1m{t}\x1b[0m")
+        } else {
+            t.to_string()
+        }
+    };
+    println!("{} {}", bold(&format!("#{}", s.id)), bold(&s.subject));
+    println!(
+        "State:     {}{}",
+        s.state,
+        s.reason
+            .as_deref()
+            .map(|r| format!(" — {r}"))
+            .unwrap_or_default()
+    );
+    let affiliation = s
+        .author
+        .affiliation
+        .as_deref()
+        .map(|a| format!(", {a}"))
+        .unwrap_or_default();
+    println!(
+        "From:      {}{} <{}>",
+        s.author.name, affiliation, s.author.address
+    );
+    println!(
+        "Date:      {} (received {})",
+        s.date().strftime("%Y-%m-%d %H:%M UTC"),
+        s.received.strftime("%Y-%m-%d %H:%M UTC")
+    );
+    let lang = match s.lang {
+        Some(l) => format!("{l} (confidence {:.2})", s.lang_confidence),
+        None => "undetermined".into(),
+    };
+    let others: Vec<&str> = s.other_langs.iter().map(|l| l.code()).collect();
+    println!(
+        "Language:  {lang}{}",
+        if others.is_empty() {
+            String::new()
+        } else {
+            format!(", also {}", others.join(", "))
+        }
+    );
+    let question = match &s.question {
+        Some(q) => format!("{} question {}", q.space, q.number),
+        None => "unassigned".into(),
+    };
+    let routed = s
+        .routed_by
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    println!("Question:  {question}{routed}");
+    if !s.objectives.is_empty() {
+        let list: Vec<String> = s.objectives.iter().map(u8::to_string).collect();
+        println!("Objectives: {}", list.join(", "));
+    }
+    for f in &s.flags {
+        println!("Flag:      {} — {}", f.kind, f.why);
+    }
+    if let Some(mid) = &s.headers.message_id {
+        println!("Message-ID: <{mid}>");
+    }
+    if s.duplicates > 0 {
+        println!(
+            "Duplicates: {} later cop{} received",
+            s.duplicates,
+            if s.duplicates == 1 { "y" } else { "ies" }
+        );
+    }
+    println!();
+    println!(
+        "{}",
+        if s.body.is_empty() {
+            "(no text)"
+        } else {
+            &s.body
+        }
+    );
+    if !s.signature.is_empty() {
+        println!();
+        println!("{}", s.signature);
+    }
+    if !s.quoted.is_empty() {
+        println!();
+        let lines = s.quoted.lines().count();
+        if full_quote {
+            println!("{}", s.quoted);
+        } else {
+            println!(
+                "[quoted earlier mail: {lines} line{} hidden — 'hubmail show {} --quoted' shows it]",
+                if lines == 1 { "" } else { "s" },
+                s.id
+            );
+        }
+    }
+    if !s.attachments.is_empty() {
+        println!();
+        for a in &s.attachments {
+            println!(
+                "Attachment: {} ({}, {} bytes){}",
+                a.name,
+                a.content_type,
+                a.size,
+                if a.sha256.is_none() {
+                    " — not stored separately"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The JSON shapes of submissions: the contract scripts and tests rely on.
+
+use serde::Serialize;
+
+use hubmail::model::{Submission, SubmissionId};
+
+/// Author as shown to moderators.
+#[derive(Debug, Serialize)]
+pub struct AuthorView<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub affiliation: Option<&'a str>,
+}
+
+/// One row of `hubmail queue --json`.
+#[derive(Debug, Serialize)]
+pub struct QueueRow<'a> {
+    pub id: SubmissionId,
+    pub state: &'static str,
+    pub lang: Option<&'static str>,
+    pub subject: &'a str,
+    pub author: AuthorView<'a>,
+    pub received: String,
+    pub date: String,
+    pub space: Option<&'a str>,
+    pub question: Option<u32>,
+    pub flags: Vec<&'static str>,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> QueueRow<'a> {
+    pub fn new(s: &'a Submission) -> Self {
+        QueueRow {
+            id: s.id,
+            state: s.state.as_str(),
+            lang: s.lang.map(|l| l.code()),
+            subject: &s.subject,
+            author: author(s),
+            received: s.received.to_string(),
+            date: s.date().to_string(),
+            space: s.question.as_ref().map(|q| q.space.as_str()),
+            question: s.question.as_ref().map(|q| q.number),
+            flags: s.flags.iter().map(|f| f.kind.as_str()).collect(),
+            reason: s.reason.as_deref(),
+        }
+    }
+}
+
+fn author(s: &Submission) -> AuthorView<'_> {
+    AuthorView {
+        name: &s.author.name,
+        address: &s.author.address,
+        affiliation: s.author.affiliation.as_deref(),
+    }
+}
+
+/// An attachment in `hubmail show --json`.
+#[derive(Debug, Serialize)]
+pub struct AttachmentView<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub size: u64,
+    pub stored: bool,
+}
+
+/// A flag with its reason.
+#[derive(Debug, Serialize)]
+pub struct FlagView<'a> {
+    pub name: &'static str,
+    pub why: &'a str,
+}
+
+/// `hubmail show --json`.
+#[derive(Debug, Serialize)]
+pub struct SubmissionView<'a> {
+    pub id: SubmissionId,
+    pub state: &'static str,
+    pub reason: Option<&'a str>,
+    pub lang: Option<&'static str>,
+    pub lang_confidence: f64,
+    pub other_langs: Vec<&'static str>,
+    pub subject: &'a str,
+    pub author: AuthorView<'a>,
+    pub received: String,
+    pub date: String,
+    pub space: Option<&'a str>,
+    pub question: Option<u32>,
+    pub routed_by: Option<&'a str>,
+    pub objectives: &'a [u8],
+    pub body: &'a str,
+    pub quoted: &'a str,
+    pub signature: &'a str,
+    pub body_source: &'a str,
+    pub attachments: Vec<AttachmentView<'a>>,
+    pub flags: Vec<&'static str>,
+    pub flag_reasons: Vec<FlagView<'a>>,
+    pub message_id: Option<&'a str>,
+    pub in_reply_to: &'a [String],
+    pub origin: String,
+    pub raw_size: u64,
+    pub duplicates: u32,
+}
+
+impl<'a> SubmissionView<'a> {
+    pub fn new(s: &'a Submission) -> Self {
+        SubmissionView {
+            id: s.id,
+            state: s.state.as_str(),
+            reason: s.reason.as_deref(),
+            lang: s.lang.map(|l| l.code()),
+            lang_confidence: s.lang_confidence,
+            other_langs: s.other_langs.iter().map(|l| l.code()).collect(),
+            subject: &s.subject,
+            author: author(s),
+            received: s.received.to_string(),
+            date: s.date().to_string(),
+            space: s.question.as_ref().map(|q| q.space.as_str()),
+            question: s.question.as_ref().map(|q| q.number),
+            routed_by: s.routed_by.as_deref(),
+            objectives: &s.objectives,
+            body: &s.body,
+            quoted: &s.quoted,
+            signature: &s.signature,
+            body_source: &s.body_source,
+            attachments: s
+                .attachments
+                .iter()
+                .map(|a| AttachmentView {
+                    name: &a.name,
+                    content_type: &a.content_type,
+                    size: a.size,
+                    stored: a.sha256.is_some(),
+                })
+                .collect(),
+            flags: s.flags.iter().map(|f| f.kind.as_str()).collect(),
+            flag_reasons: s
+                .flags
+                .iter()
+                .map(|f| FlagView {
+                    name: f.kind.as_str(),
+                    why: &f.why,
+                })
+                .collect(),
+            message_id: s.headers.message_id.as_deref(),
+            in_reply_to: &s.headers.in_reply_to,
+            origin: format!("{} {}", s.origin.source, s.origin.location),
+            raw_size: s.raw_size,
+            duplicates: s.duplicates,
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The configuration file (TOML): discussion spaces and their questions, limits, store
+//! settings. Loaded once, validated, then passed by reference; nothing here knows about
+//! the command line.
+//!
+//! Without a file the embedded default applies: one general discussion space that accepts
+//! any question number, and the default limits. The quickstart runs on it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Lang;
+use crate::{Error, Result};
+
+/// The configuration used when no file is given.
+pub const EMBEDDED_DEFAULT: &str = include_str!("default_config.toml");
+
+/// hubmail's whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The contact mailbox and trust settings.
+    #[serde(default)]
+    pub hub: HubConfig,
+    /// Limits that protect the worker from hostile mail.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Store settings.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The discussion spaces, in display order. The first is the default for routing.
+    #[serde(default, rename = "space")]
+    pub spaces: Vec<Space>,
+}
+
+/// The contact mailbox and whom to trust.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    /// The consultation's own addresses (mail from them is never a contribution).
+    #[serde(default)]
+    pub contact_addresses: Vec<String>,
+    /// The `authserv-id` of the server whose `Authentication-Results` we believe.
+    /// Without it, `Authentication-Results` headers are ignored (anyone can forge them).
+    pub trusted_authserv_id: Option<String>,
+}
+
+/// Limits that keep one hostile message from hurting the worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Larger messages are quarantined unparsed (their bytes are kept).
+    pub max_message_bytes: u64,
+    /// Larger attachments are dropped with the flag `attachment-too-large`.
+    pub max_attachment_bytes: u64,
+    /// Messages with more MIME parts are quarantined.
+    pub max_parts: usize,
+    /// Messages whose MIME tree is deeper are quarantined.
+    pub max_depth: usize,
+    /// Messages with a larger header block are quarantined.
+    pub max_header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 50 * 1024 * 1024,
+            max_attachment_bytes: 20 * 1024 * 1024,
+            max_parts: 1000,
+            max_depth: 20,
+            max_header_bytes: 512 * 1024,
+        }
+    }
+}
+
+/// How the store is opened.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// How long a command waits for another hubmail process to release the store.
+    pub lock_wait_ms: u64,
+    /// How many messages an ingest run processes before it commits and lets other
+    /// processes (moderators) in.
+    pub batch_size: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            lock_wait_ms: 30_000,
+            batch_size: 500,
+        }
+    }
+}
+
+/// A discussion space: one consultation page with numbered questions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Space {
+    /// Short stable id, used in references like `gcm:2`.
+    pub id: String,
+    /// Title shown on the page.
+    pub title: String,
+    /// What the space is for.
+    #[serde(default)]
+    pub aim: String,
+    /// The page's interface language.
+    pub lang: Option<Lang>,
+    /// The moderators' names as shown on the page.
+    #[serde(default)]
+    pub moderators: Vec<String>,
+    /// After this date, submissions are flagged `after-deadline`.
+    #[serde(default, deserialize_with = "optional_date")]
+    pub closes: Option<Date>,
+    /// Plus-address tag that routes mail to this space (`contact+TAG@…`).
+    pub address_tag: Option<String>,
+    /// The numbered questions. A space without questions accepts any number.
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+/// A numbered discussion question.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Its number, as contributors cite it ("Question 2").
+    pub number: u32,
+    /// Its text per language.
+    #[serde(default)]
+    pub title: BTreeMap<Lang, String>,
+    /// The Message-ID of the mail that posed it: replies to it are routed here.
+    pub message_id: Option<String>,
+    /// After this date, answers are flagged `after-deadline`.
+    #[serde(default, deserialize_with = "optional_date")]
+    pub closes: Option<Date>,
+}
+
+/// Accepts a TOML date (`closes = 2022-03-15`) or a string (`closes = "2022-03-15"`).
+fn optional_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    use serde::de::Error as _;
+    match Option::<Repr>::deserialize(d)? {
+        None => Ok(None),
+        Some(Repr::Text(s)) => s
+            .parse::<Date>()
+            .map(Some)
+            .map_err(|e| D::Error::custom(format!("{s:?} is not a date like 2022-03-15: {e}"))),
+        Some(Repr::Toml(dt)) => {
+            let date = dt
+                .date
+                .ok_or_else(|| D::Error::custom("expected a date like 2022-03-15"))?;
+            jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8)
+                .map(Some)
+                .map_err(|e| D::Error::custom(e.to_string()))
+        }
+    }
+}
+
+impl Config {
+    /// The embedded default configuration.
+    pub fn embedded() -> Config {
+        Config::parse(EMBEDDED_DEFAULT, Path::new("<embedded default>"))
+            .expect("the embedded default configuration is valid (checked by a unit test)")
+    }
+
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates configuration text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        config.validate().map_err(|message| Error::Config {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        if self.spaces.is_empty() {
+            return Err("no [[space]] is defined; define at least one discussion space".into());
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for space in &self.spaces {
+            if space.id.is_empty()
+                || !space
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err(format!(
+                    "space id {:?} must be non-empty letters, digits and '-'",
+                    space.id
+                ));
+            }
+            if !ids.insert(space.id.as_str()) {
+                return Err(format!("space id {:?} is defined twice", space.id));
+            }
+            let mut numbers = std::collections::BTreeSet::new();
+            for q in &space.questions {
+                if q.number == 0 || !numbers.insert(q.number) {
+                    return Err(format!(
+                        "space {:?}: question number {} is zero or defined twice",
+                        space.id, q.number
+                    ));
+                }
+            }
+        }
+        if self.limits.max_parts == 0 || self.limits.max_depth == 0 {
+            return Err("[limits] max_parts and max_depth must be at least 1".into());
+        }
+        if self.store.batch_size == 0 {
+            return Err("[store] batch_size must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The space routing falls back to: the first one.
+    pub fn default_space(&self) -> &Space {
+        &self.spaces[0]
+    }
+
+    /// The space with this id.
+    pub fn space(&self, id: &str) -> Option<&Space> {
+        self.spaces.iter().find(|s| s.id == id)
+    }
+}
+
+impl Space {
+    /// Whether this space has a question with this number (a space without declared
+    /// questions accepts any number from 1 to 99).
+    pub fn accepts_question(&self, number: u32) -> bool {
+        if self.questions.is_empty() {
+            (1..100).contains(&number)
+        } else {
+            self.questions.iter().any(|q| q.number == number)
+        }
+    }
+
+    /// The question with this number.
+    pub fn question(&self, number: u32) -> Option<&Question> {
+        self.questions.iter().find(|q| q.number == number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_is_valid_and_accepts_any_question() {
+        let config = Config::embedded();
+        assert_eq!(config.spaces.len(), 1);
+        assert!(config.default_space().accepts_question(7));
+        assert!(!config.default_space().accepts_question(0));
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_that_names_it() {
+        let err = Config::parse("[limits]\nmax_part = 3\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("max_part"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_question_number_is_refused() {
+        let text = "[[space]]\nid='a'\ntitle='A'\n[[space.question]]\nnumber=1\n[[space.question]]\nnumber=1\n";
+        let err = Config::parse(text, Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("defined twice"), "{err}");
+    }
+}

@@ -1,0 +1,109 @@
+//! The one error type of the library.
+//!
+//! Callers never match on message strings: they ask the error what it means for them
+//! (`is_transient()` decides between "retry later" and "give up" for an MTA pipe).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong inside hubmail's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What hubmail was doing, e.g. "reading".
+        action: &'static str,
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The configuration file is not valid.
+    #[error("invalid configuration {path}: {message}")]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// Another hubmail process holds the store for longer than we were willing to wait.
+    #[error(
+        "the store at {path} is busy: another hubmail process has held it for {waited_ms} ms; \
+         try again in a moment (or raise [store] lock_wait_ms in the config)"
+    )]
+    StoreBusy {
+        /// The data directory.
+        path: PathBuf,
+        /// How long we waited for it.
+        waited_ms: u64,
+    },
+    /// The store (sled) reported an error.
+    #[error("store error: {0}")]
+    Store(String),
+    /// A record in the store could not be decoded.
+    #[error("store record {key} is unreadable: {message}")]
+    Corrupt {
+        /// The record's key.
+        key: String,
+        /// What failed.
+        message: String,
+    },
+    /// The data directory was written by a newer hubmail.
+    #[error(
+        "the data directory {path} uses store format {found}, newer than this hubmail \
+         understands ({supported}); upgrade hubmail"
+    )]
+    NewerFormat {
+        /// The data directory.
+        path: PathBuf,
+        /// The format found on disk.
+        found: u32,
+        /// The newest format this build reads.
+        supported: u32,
+    },
+    /// The full-text index (tantivy) reported an error.
+    #[error("index error: {0}; 'hubmail reindex' rebuilds the index from the store")]
+    Index(String),
+    /// A submission id that is not in the store.
+    #[error("no submission {0} — run 'hubmail queue --state all' to list submissions")]
+    NoSuchSubmission(u64),
+    /// A mailbox (Maildir, mbox) is not usable.
+    #[error("mailbox {path}: {message}")]
+    Mailbox {
+        /// The mailbox path.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A request that breaks a rule (an illegal state change, an unknown question, …).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Error {
+    /// Whether retrying the same operation later may succeed (a busy store, a full disk,
+    /// an I/O hiccup), as opposed to a permanent problem with the input.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Io { .. } | Error::StoreBusy { .. } | Error::Store(_) | Error::Index(_) => true,
+            Error::Config { .. }
+            | Error::Corrupt { .. }
+            | Error::NewerFormat { .. }
+            | Error::NoSuchSubmission(_)
+            | Error::Mailbox { .. }
+            | Error::Refused(_) => false,
+        }
+    }
+
+    /// Shorthand for an [`Error::Io`].
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

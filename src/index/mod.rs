@@ -1,0 +1,136 @@
+//! The full-text index: tantivy, derived from the store and always rebuildable.
+//!
+//! Each submission is analysed in its own language (stemmer and stop words for English,
+//! French or Spanish; accent-folded and lower-cased), in fields suffixed by language, so a
+//! query is analysed once per language and matches documents in all three. The schema
+//! carries a version: on a mismatch the index is rebuilt from the store, never an error.
+//!
+//! The index follows the store through the store's `unindexed` set: [`sync`] indexes
+//! whatever is marked there and unmarks it only after tantivy committed.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::schema::Value;
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+use schema::Fields;
+pub use schema::SCHEMA_VERSION;
+
+use crate::model::{Submission, SubmissionId};
+use crate::store::Store;
+use crate::{Error, Result};
+
+fn index_err(e: tantivy::TantivyError) -> Error {
+    Error::Index(e.to_string())
+}
+
+/// The search index of one data directory.
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    dir: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the index under `data_dir/index`, creating it (or recreating it on a schema
+    /// version mismatch). Returns whether it was (re)created empty, in which case the
+    /// caller must mark every stored submission for indexing.
+    pub fn open(data_dir: &Path) -> Result<(SearchIndex, bool)> {
+        let dir = data_dir.join("index");
+        let version_file = dir.join("hubmail-schema-version");
+        let current = std::fs::read_to_string(&version_file).ok();
+        let fresh = current.as_deref().map(str::trim) != Some(&SCHEMA_VERSION.to_string());
+        if fresh && dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing", &dir, e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let (tantivy_schema, fields) = schema::build();
+        let directory = tantivy::directory::MmapDirectory::open(&dir)
+            .map_err(|e| Error::Index(e.to_string()))?;
+        let index = Index::open_or_create(directory, tantivy_schema).map_err(index_err)?;
+        schema::register_analyzers(&index);
+        if fresh {
+            std::fs::write(&version_file, SCHEMA_VERSION.to_string())
+                .map_err(|e| Error::io("writing", &version_file, e))?;
+        }
+        Ok((SearchIndex { index, fields, dir }, fresh))
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn writer(&self) -> Result<IndexWriter> {
+        self.index.writer(64 * 1024 * 1024).map_err(index_err)
+    }
+
+    /// How many documents the index holds (as of its last commit).
+    pub fn num_docs(&self) -> Result<u64> {
+        let reader = self.index.reader().map_err(index_err)?;
+        Ok(reader.searcher().num_docs())
+    }
+
+    /// Every submission id in the index (for consistency checks).
+    pub fn ids(&self) -> Result<Vec<SubmissionId>> {
+        let reader = self.index.reader().map_err(index_err)?;
+        let searcher = reader.searcher();
+        let mut ids = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(1)
+                .map_err(|e| Error::Index(e.to_string()))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id).map_err(index_err)?;
+                if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_u64()) {
+                    ids.push(SubmissionId(id));
+                }
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+}
+
+/// Brings the index up to date with the store: indexes every submission marked
+/// unindexed, commits once, then unmarks them. Returns how many were indexed.
+pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
+    let ids = store.unindexed()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut writer = index.writer()?;
+    for id in &ids {
+        writer.delete_term(Term::from_field_u64(index.fields.id, id.0));
+        match store.get(*id) {
+            Ok(s) => {
+                writer
+                    .add_document(schema::document(&index.fields, &s))
+                    .map_err(index_err)?;
+            }
+            Err(Error::NoSuchSubmission(_)) => {} // removed from the store: delete only
+            Err(e) => return Err(e),
+        }
+    }
+    writer.commit().map_err(index_err)?;
+    writer.wait_merging_threads().map_err(index_err)?;
+    store.mark_indexed(&ids)?;
+    Ok(ids.len())
+}
+
+/// Empties the index and indexes every stored submission again.
+pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
+    let mut writer = index.writer()?;
+    writer.delete_all_documents().map_err(index_err)?;
+    writer.commit().map_err(index_err)?;
+    writer.wait_merging_threads().map_err(index_err)?;
+    store.mark_all_unindexed()?;
+    sync(store, index)
+}
+
+/// The document a submission becomes (exposed for tests of the analysis).
+pub fn document_for(index: &SearchIndex, submission: &Submission) -> TantivyDocument {
+    schema::document(&index.fields, submission)
+}

@@ -1,0 +1,162 @@
+//! The index schema and its analyzers. Bump [`SCHEMA_VERSION`] on any change here: the
+//! index is then rebuilt from the store on next open.
+
+use tantivy::schema::{
+    FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+use tantivy::{DateTime, Index, TantivyDocument};
+
+use crate::model::{Lang, Submission};
+
+/// The schema's version, written beside the index.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Analyzer names registered with the index.
+const PLAIN: &str = "hub_plain";
+
+fn analyzer_name(lang: Option<Lang>) -> &'static str {
+    match lang {
+        Some(Lang::En) => "hub_en",
+        Some(Lang::Fr) => "hub_fr",
+        Some(Lang::Es) => "hub_es",
+        None => PLAIN,
+    }
+}
+
+/// The fields, by role. Language-specific text fields are indexed `[en, fr, es, und]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: tantivy::schema::Field,
+    pub state: tantivy::schema::Field,
+    pub lang: tantivy::schema::Field,
+    pub space: tantivy::schema::Field,
+    pub question: tantivy::schema::Field,
+    pub subject: [tantivy::schema::Field; 4],
+    pub body: [tantivy::schema::Field; 4],
+    pub author: tantivy::schema::Field,
+    pub affiliation: tantivy::schema::Field,
+    pub from: tantivy::schema::Field,
+    pub objective: tantivy::schema::Field,
+    pub received: tantivy::schema::Field,
+    pub attachment: tantivy::schema::Field,
+    pub has: tantivy::schema::Field,
+    pub subject_stored: tantivy::schema::Field,
+}
+
+fn text(analyzer: &str, stored: bool) -> TextOptions {
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
+}
+
+/// Builds the schema.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let langs = [Some(Lang::En), Some(Lang::Fr), Some(Lang::Es), None];
+    let suffix = |l: Option<Lang>| l.map_or("und", |l| l.code());
+    let subject = langs.map(|l| {
+        b.add_text_field(
+            &format!("subject_{}", suffix(l)),
+            text(analyzer_name(l), false),
+        )
+    });
+    let body = langs
+        .map(|l| b.add_text_field(&format!("body_{}", suffix(l)), text(analyzer_name(l), true)));
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        state: b.add_text_field("state", STRING | STORED),
+        lang: b.add_text_field("lang", STRING | STORED),
+        space: b.add_text_field("space", STRING | STORED),
+        question: b.add_text_field("question", STRING | STORED),
+        subject,
+        body,
+        author: b.add_text_field("author", text(PLAIN, true)),
+        affiliation: b.add_text_field("affiliation", text(PLAIN, true)),
+        from: b.add_text_field("from", text(PLAIN, false)),
+        objective: b.add_u64_field("objective", INDEXED | STORED),
+        received: b.add_date_field("received", INDEXED | STORED | FAST),
+        attachment: b.add_text_field("attachment", text(PLAIN, true)),
+        has: b.add_text_field("has", STRING),
+        subject_stored: b.add_text_field("subject", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer(language: Option<Language>) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match language {
+        Some(language) => base
+            .filter(StopWordFilter::new(language).expect("tantivy ships stop words for en, fr, es"))
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(language))
+            .build(),
+        None => base.filter(AsciiFoldingFilter).build(),
+    }
+}
+
+/// Registers hubmail's analyzers on an index (they are not persisted by tantivy).
+pub fn register_analyzers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(PLAIN, analyzer(None));
+    manager.register("hub_en", analyzer(Some(Language::English)));
+    manager.register("hub_fr", analyzer(Some(Language::French)));
+    manager.register("hub_es", analyzer(Some(Language::Spanish)));
+}
+
+fn slot(lang: Option<Lang>) -> usize {
+    match lang {
+        Some(Lang::En) => 0,
+        Some(Lang::Fr) => 1,
+        Some(Lang::Es) => 2,
+        None => 3,
+    }
+}
+
+/// The document for a submission.
+pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.id, s.id.0);
+    doc.add_text(f.state, s.state.as_str());
+    doc.add_text(f.lang, s.lang.map_or("und", |l| l.code()));
+    match &s.question {
+        Some(q) => {
+            doc.add_text(f.space, &q.space);
+            doc.add_text(f.question, q.number.to_string());
+        }
+        None => doc.add_text(f.question, "none"),
+    }
+    let i = slot(s.lang);
+    doc.add_text(f.subject[i], &s.subject);
+    doc.add_text(f.body[i], &s.body);
+    doc.add_text(f.subject_stored, &s.subject);
+    doc.add_text(f.author, &s.author.name);
+    if let Some(a) = &s.author.affiliation {
+        doc.add_text(f.affiliation, a);
+    }
+    doc.add_text(f.from, format!("{} {}", s.author.name, s.author.address));
+    for o in &s.objectives {
+        doc.add_u64(f.objective, u64::from(*o));
+    }
+    let received = DateTime::from_timestamp_secs(s.date().as_second());
+    doc.add_date(f.received, received);
+    for a in &s.attachments {
+        doc.add_text(f.attachment, &a.name);
+    }
+    if !s.attachments.is_empty() {
+        doc.add_text(f.has, "attachment");
+    }
+    doc
+}

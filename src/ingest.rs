@@ -1,0 +1,500 @@
+//! The pipeline: source → parse → classify → trim → language → route → store → index.
+//!
+//! [`process`] turns one incoming message into exactly one outcome (queued, ignored,
+//! quarantined, or a counted duplicate) and writes it to the store; it never fails on
+//! bad input, only on a store problem. [`run`] drives a source batch by batch: process,
+//! one flush (the durability point), only then let the source release the messages, then
+//! bring the index up to date. A crash anywhere leaves each message either still in the
+//! source (re-read, then recognised by its digest) or durably stored.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::mailbox::{Incoming, RawMessage, Source};
+use crate::model::{
+    Attachment, Author, Flag, FlagKind, MailHeaders, Origin, RECORD_VERSION, State, Submission,
+    SubmissionId,
+};
+use crate::parse::{self, ParsedMessage};
+use crate::store::{DuplicateOf, NewSubmission, Store};
+use crate::{Result, classify, clock, index, lang, route, trim};
+
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored and waiting for a moderator.
+    Queued(SubmissionId),
+    /// Stored as not a contribution (auto-reply, bounce…).
+    Ignored(SubmissionId),
+    /// Stored as unprocessable, with the reason.
+    Quarantined(SubmissionId),
+    /// Already stored: counted on the original.
+    Duplicate(DuplicateOf),
+}
+
+/// Counts of an ingest run (the `--json` contract).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Messages read from the sources.
+    pub read: u64,
+    /// New submissions waiting for moderation.
+    pub queued: u64,
+    /// Auto-replies, bounces and list mail kept as `ignored`.
+    pub ignored: u64,
+    /// Unprocessable messages kept as `quarantined`.
+    pub quarantined: u64,
+    /// Copies of messages already stored.
+    pub duplicates: u64,
+}
+
+impl Summary {
+    fn count(&mut self, outcome: Outcome) {
+        self.read += 1;
+        match outcome {
+            Outcome::Queued(_) => self.queued += 1,
+            Outcome::Ignored(_) => self.ignored += 1,
+            Outcome::Quarantined(_) => self.quarantined += 1,
+            Outcome::Duplicate(_) => self.duplicates += 1,
+        }
+    }
+}
+
+/// The actor name recorded in the audit trail for the pipeline.
+pub const PIPELINE_ACTOR: &str = "hubmail";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A record with everything unknown left empty, for the paths that do not parse fully.
+fn bare_submission(origin: &Origin, raw_sha256: String, raw_size: u64) -> Submission {
+    Submission {
+        v: RECORD_VERSION,
+        id: SubmissionId(0),
+        state: State::Pending,
+        reason: None,
+        received: clock::now(),
+        origin: origin.clone(),
+        subject: String::new(),
+        author: Author::default(),
+        headers: MailHeaders::default(),
+        lang: None,
+        lang_confidence: 0.0,
+        other_langs: Vec::new(),
+        question: None,
+        routed_by: None,
+        objectives: Vec::new(),
+        body: String::new(),
+        quoted: String::new(),
+        signature: String::new(),
+        body_source: "none".into(),
+        attachments: Vec::new(),
+        flags: Vec::new(),
+        raw_sha256,
+        raw_size,
+        duplicates: 0,
+    }
+}
+
+/// Best-effort subject and sender of a message that will not parse fully, so that a
+/// quarantined record still says what it was.
+fn describe_unparsed(head: &[u8], submission: &mut Submission) {
+    let parsed = catch_unwind(|| {
+        mail_parser::MessageParser::default()
+            .parse_headers(head)
+            .map(|m| {
+                let subject = parse::clean_line(m.subject().unwrap_or_default());
+                let from = m.from().and_then(|a| a.first()).map(|a| {
+                    (
+                        a.name().map(parse::clean_line).unwrap_or_default(),
+                        a.address().unwrap_or_default().to_lowercase(),
+                    )
+                });
+                let mid = m.message_id().map(str::to_string);
+                (subject, from, mid)
+            })
+    });
+    if let Ok(Some((subject, from, mid))) = parsed {
+        submission.subject = subject.chars().take(300).collect();
+        if let Some((name, address)) = from {
+            submission.author.name = name.chars().take(200).collect();
+            submission.author.address = address.chars().take(200).collect();
+        }
+        submission.headers.message_id = mid.filter(|m| !m.is_empty() && m.len() < 500);
+    }
+}
+
+fn quarantine(
+    store: &Store,
+    mut submission: Submission,
+    raw: Option<Vec<u8>>,
+    reason: String,
+) -> Result<Outcome> {
+    submission.state = State::Quarantined;
+    submission.reason = Some(reason);
+    let id = store.insert(&NewSubmission {
+        submission,
+        raw,
+        blobs: Vec::new(),
+        content_key: None,
+        actor: PIPELINE_ACTOR.into(),
+    })?;
+    Ok(Outcome::Quarantined(id))
+}
+
+/// Processes one message and writes its outcome to the store (not yet flushed).
+pub fn process(config: &Config, store: &Store, incoming: &Incoming) -> Result<Outcome> {
+    match &incoming.raw {
+        RawMessage::Oversize { head, size, file } => {
+            process_oversize(config, store, incoming, head, *size, file)
+        }
+        RawMessage::InMemory(bytes) => process_bytes(config, store, &incoming.origin, bytes),
+    }
+}
+
+fn process_oversize(
+    config: &Config,
+    store: &Store,
+    incoming: &Incoming,
+    head: &[u8],
+    size: u64,
+    file: &Path,
+) -> Result<Outcome> {
+    // Hash and spool the whole file in one streamed pass, never holding it in memory.
+    let mut reader = std::fs::File::open(file).map_err(|e| crate::Error::io("opening", file, e))?;
+    let mut hasher = HashingReader {
+        inner: &mut reader,
+        hasher: Sha256::new(),
+    };
+    let tmp_name = format!("incoming-{}", std::process::id());
+    store.spool_raw(&tmp_name, &mut hasher)?;
+    let sha: String = hasher
+        .hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(dup) = store.find_duplicate(&sha, None, None)? {
+        store.discard_spooled(&tmp_name);
+        return Ok(Outcome::Duplicate(dup));
+    }
+    store.rename_spooled(&tmp_name, &sha)?;
+    let mut submission = bare_submission(&incoming.origin, sha, size);
+    describe_unparsed(head, &mut submission);
+    let reason = format!(
+        "the message is {:.1} MB, over the {:.1} MB limit ([limits] max_message_bytes); \
+         its bytes are kept in the spool",
+        size as f64 / 1e6,
+        config.limits.max_message_bytes as f64 / 1e6
+    );
+    quarantine(store, submission, None, reason)
+}
+
+struct HashingReader<'a> {
+    inner: &'a mut dyn std::io::Read,
+    hasher: Sha256,
+}
+
+impl std::io::Read for HashingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) -> Result<Outcome> {
+    let sha = sha256_hex(raw);
+    if let Some(dup) = store.find_duplicate(&sha, None, None)? {
+        return Ok(Outcome::Duplicate(dup));
+    }
+    let mut submission = bare_submission(origin, sha.clone(), raw.len() as u64);
+
+    let parsed = match catch_unwind(AssertUnwindSafe(|| parse::parse(raw, &config.limits))) {
+        Ok(Ok(parsed)) => parsed,
+        Ok(Err(malformed)) => {
+            describe_unparsed(raw, &mut submission);
+            return quarantine(store, submission, Some(raw.to_vec()), malformed.reason);
+        }
+        Err(_) => {
+            describe_unparsed(raw, &mut submission);
+            return quarantine(
+                store,
+                submission,
+                Some(raw.to_vec()),
+                "the MIME parser failed on this message (an internal error): \
+                 inspect it with 'hubmail show ID --raw'"
+                    .into(),
+            );
+        }
+    };
+
+    if let Some(dup) = store.find_duplicate(&sha, parsed.headers.message_id.as_deref(), None)? {
+        store.record_duplicate(dup.id(), &sha)?;
+        return Ok(Outcome::Duplicate(dup));
+    }
+
+    let analysed = catch_unwind(AssertUnwindSafe(|| {
+        analyse(config, &parsed, &mut submission)
+    }));
+    if analysed.is_err() {
+        return quarantine(
+            store,
+            submission,
+            Some(raw.to_vec()),
+            "analysing this message failed (an internal error): inspect it with \
+             'hubmail show ID --raw'"
+                .into(),
+        );
+    }
+
+    let content_key = (submission.state == State::Pending && !submission.body.is_empty())
+        .then(|| content_key(&submission.author.address, &submission.body));
+    if let Some(ck) = &content_key
+        && let Some(dup) = store.find_duplicate(&sha, None, Some(ck))?
+    {
+        store.record_duplicate(dup.id(), &sha)?;
+        return Ok(Outcome::Duplicate(dup));
+    }
+    if submission.state == State::Pending
+        && !submission.author.address.is_empty()
+        && !store.known_sender(&submission.author.address)?
+    {
+        submission.flags.push(Flag::new(
+            FlagKind::FirstTimeSender,
+            format!("first message from {}", submission.author.address),
+        ));
+    }
+
+    let mut blobs = Vec::new();
+    for (attachment, parsed_attachment) in submission
+        .attachments
+        .iter_mut()
+        .zip(parsed.attachments.iter())
+    {
+        if attachment.size > config.limits.max_attachment_bytes {
+            continue; // flagged in analyse(); the bytes stay in the raw message
+        }
+        let sha = sha256_hex(&parsed_attachment.bytes);
+        attachment.sha256 = Some(sha.clone());
+        blobs.push((sha, parsed_attachment.bytes.clone()));
+    }
+
+    let state = submission.state;
+    let id = store.insert(&NewSubmission {
+        submission,
+        raw: Some(raw.to_vec()),
+        blobs,
+        content_key,
+        actor: PIPELINE_ACTOR.into(),
+    })?;
+    Ok(match state {
+        State::Ignored => Outcome::Ignored(id),
+        State::Quarantined => Outcome::Quarantined(id),
+        _ => Outcome::Queued(id),
+    })
+}
+
+/// Fills a submission from a parsed message: the pure part of the pipeline.
+pub fn analyse(config: &Config, parsed: &ParsedMessage, s: &mut Submission) {
+    s.headers = parsed.headers.clone();
+    s.subject = parsed.subject.clone();
+    let display = parsed.from_name.clone().unwrap_or_default();
+    let (name, affiliation) = trim::split_display_name(&display);
+    s.author = Author {
+        name: if name.is_empty() {
+            parsed
+                .from_address
+                .as_deref()
+                .and_then(|a| a.split('@').next())
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            name
+        },
+        address: parsed.from_address.clone().unwrap_or_default(),
+        affiliation,
+    };
+    s.body_source = parsed.body_source.as_str().into();
+    s.attachments = parsed
+        .attachments
+        .iter()
+        .map(|a| Attachment {
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.bytes.len() as u64,
+            sha256: None,
+        })
+        .collect();
+
+    if let Some(reason) = classify::not_a_contribution(parsed, &config.hub) {
+        s.state = State::Ignored;
+        s.reason = Some(reason);
+        s.body = parsed.text.clone();
+        return;
+    }
+
+    if parsed.from_address.is_none() {
+        s.state = State::Quarantined;
+        s.reason = Some(
+            "no usable From address: cannot tell who sent it (check the raw message with \
+             'hubmail show ID --raw')"
+                .into(),
+        );
+        s.body = parsed.text.clone();
+        return;
+    }
+
+    let trimmed = trim::trim(&parsed.text);
+    if s.author.affiliation.is_none() {
+        s.author.affiliation =
+            trim::affiliation_from_text(&trimmed.signature, &trimmed.contribution, &s.author.name);
+    }
+    s.body = trimmed.contribution;
+    s.quoted = trimmed.quoted;
+    s.signature = trimmed.signature;
+
+    if s.body.trim().is_empty() && s.attachments.is_empty() {
+        s.state = State::Quarantined;
+        s.reason = Some("the message has no text and no attachment".into());
+        return;
+    }
+
+    let detection = lang::detect(&s.body, &s.subject, &s.headers.content_language);
+    s.lang = detection.lang;
+    s.lang_confidence = (detection.confidence * 100.0).round() / 100.0;
+    s.other_langs = detection.others;
+    s.flags.extend(detection.flags);
+
+    let mut reply_ids = s.headers.in_reply_to.clone();
+    reply_ids.extend(s.headers.references.iter().cloned());
+    let mut recipients = s.headers.recipients.clone();
+    for header in ["delivered-to", "x-original-to"] {
+        if let Some(v) = parsed.extra(header) {
+            recipients.push(v.trim().to_lowercase());
+        }
+    }
+    let routed = route::route(config, &s.subject, &recipients, &reply_ids);
+    s.question = routed.question;
+    s.routed_by = routed.how;
+    s.objectives = route::objectives(&[&s.subject, &s.body]);
+
+    s.flags.extend(classify::hold_flags(parsed, &config.hub));
+    if let Some(flag) = route::deadline_flag(config, s.question.as_ref(), s.date()) {
+        s.flags.push(flag);
+    }
+    for a in &s.attachments {
+        if a.size > config.limits.max_attachment_bytes {
+            s.flags.push(Flag::new(
+                FlagKind::AttachmentTooLarge,
+                format!(
+                    "{:?} is {:.1} MB, over the {:.1} MB limit; it was not stored separately \
+                     (it stays in the raw message)",
+                    a.name,
+                    a.size as f64 / 1e6,
+                    config.limits.max_attachment_bytes as f64 / 1e6
+                ),
+            ));
+        }
+    }
+}
+
+/// The duplicate key of a contribution: sender plus text, case and spacing ignored.
+fn content_key(address: &str, body: &str) -> String {
+    let normalised: String = body
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ");
+    sha256_hex(format!("{address}\n{normalised}").as_bytes())
+}
+
+/// Options of an ingest run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// How long to wait for the store when another process holds it.
+    pub lock_wait: Duration,
+}
+
+/// Ingests everything a source has, batch by batch. `progress` is called after each
+/// message with the running summary and the source's remaining-count hint.
+pub fn run(
+    config: &Config,
+    options: &RunOptions,
+    source: &mut dyn Source,
+    progress: &mut dyn FnMut(&Summary, Option<u64>),
+) -> Result<Summary> {
+    let mut summary = Summary::default();
+    let mut session = Some(Session::open(options)?);
+    loop {
+        let s = match session.take() {
+            Some(s) => s,
+            None => Session::open(options)?,
+        };
+        let batch = source.next_batch(config.store.batch_size)?;
+        if batch.is_empty() {
+            break;
+        }
+        let mut done: Vec<&Incoming> = Vec::with_capacity(batch.len());
+        let mut failure = None;
+        for incoming in &batch {
+            match process(config, &s.store, incoming) {
+                Ok(outcome) => {
+                    summary.count(outcome);
+                    done.push(incoming);
+                    progress(&summary, source.remaining_hint());
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        // The durability point: only after this flush may the source let go.
+        s.store.flush()?;
+        source.mark_processed(&done)?;
+        index::sync(&s.store, &s.index)?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        // Let a waiting moderator in between batches; otherwise keep the store open.
+        if !crate::store::someone_waiting(&options.data_dir) {
+            session = Some(s);
+        }
+    }
+    Ok(summary)
+}
+
+/// The store and index, opened together and brought in sync.
+pub struct Session {
+    /// The store.
+    pub store: Store,
+    /// The index.
+    pub index: index::SearchIndex,
+}
+
+impl Session {
+    /// Opens the store (waiting for other processes) and the index, and indexes whatever
+    /// the store holds that the index lacks (after a crash, or a schema change).
+    pub fn open(options: &RunOptions) -> Result<Session> {
+        let store = Store::open(&options.data_dir, options.lock_wait)?;
+        let (index, fresh) = index::SearchIndex::open(&options.data_dir)?;
+        if fresh {
+            store.mark_all_unindexed()?;
+        }
+        index::sync(&store, &index)?;
+        Ok(Session { store, index })
+    }
+}

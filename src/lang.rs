@@ -1,0 +1,232 @@
+//! Text to language and confidence, with whatlang restricted to the consultation's
+//! languages (English, French, Spanish).
+//!
+//! Three outcomes besides a plain answer, each a flag for the moderator: too little or
+//! ambiguous text (`lang-undetermined`), clearly another language (`unsupported-language`),
+//! and paragraphs in two of the three (`mixed-language`). Detection reads a bounded prefix
+//! of the text: language does not change after the first few paragraphs, and cost must not
+//! grow with a message's length.
+
+use std::sync::LazyLock;
+
+use whatlang::{Detector, Lang as WLang};
+
+use crate::model::{Flag, FlagKind, Lang};
+
+/// How much text detection reads (in bytes, cut at a character boundary).
+const PREFIX_BYTES: usize = 4096;
+/// Fewer letters than this cannot be told apart reliably.
+const MIN_LETTERS: usize = 20;
+/// A paragraph needs this many letters to vote on a mix.
+const MIN_PARAGRAPH_LETTERS: usize = 120;
+
+static ALLOWED: LazyLock<Detector> =
+    LazyLock::new(|| Detector::with_allowlist(vec![WLang::Eng, WLang::Fra, WLang::Spa]));
+
+/// The detector's verdict on a submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// The language, when it is one of ours and reliable enough.
+    pub lang: Option<Lang>,
+    /// Confidence 0.0–1.0 of the verdict.
+    pub confidence: f64,
+    /// Other consultation languages present (mixed contributions).
+    pub others: Vec<Lang>,
+    /// Flags for the moderator.
+    pub flags: Vec<Flag>,
+}
+
+fn ours(lang: WLang) -> Option<Lang> {
+    match lang {
+        WLang::Eng => Some(Lang::En),
+        WLang::Fra => Some(Lang::Fr),
+        WLang::Spa => Some(Lang::Es),
+        _ => None,
+    }
+}
+
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn letters(text: &str) -> usize {
+    text.chars().filter(|c| c.is_alphabetic()).count()
+}
+
+/// Detects the language of a contribution. `subject` helps when the text is short;
+/// `declared` (Content-Language) decides only when the text itself cannot.
+pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
+    let sample = prefix(text, PREFIX_BYTES);
+    let sample: String = if letters(sample) < 4 * MIN_LETTERS {
+        format!("{subject}\n{sample}")
+    } else {
+        sample.to_string()
+    };
+    let declared = declared.iter().find_map(|d| Lang::from_tag(d));
+
+    if letters(&sample) < MIN_LETTERS {
+        return undetermined(declared, "too little text to tell the language");
+    }
+
+    // Another language altogether? Ask the unrestricted detector first.
+    if let Some(info) = whatlang::detect(&sample)
+        && ours(info.lang()).is_none()
+        && info.is_reliable()
+    {
+        return Detection {
+            lang: None,
+            confidence: info.confidence(),
+            others: Vec::new(),
+            flags: vec![Flag::new(
+                FlagKind::UnsupportedLanguage,
+                format!(
+                    "written in {} ({}), confidence {:.2}",
+                    info.lang().eng_name(),
+                    info.lang().code(),
+                    info.confidence()
+                ),
+            )],
+        };
+    }
+
+    let Some(info) = ALLOWED.detect(&sample) else {
+        return undetermined(declared, "the detector found no language");
+    };
+    let lang = ours(info.lang()).expect("the allowlist holds only our languages");
+    if !info.is_reliable() && info.confidence() < 0.5 {
+        return undetermined(
+            declared,
+            &format!(
+                "best guess {} with confidence {:.2} is not reliable",
+                lang,
+                info.confidence()
+            ),
+        );
+    }
+
+    let mut detection = Detection {
+        lang: Some(lang),
+        confidence: info.confidence(),
+        others: Vec::new(),
+        flags: Vec::new(),
+    };
+    mixed(prefix(text, 4 * PREFIX_BYTES), &mut detection);
+    detection
+}
+
+fn undetermined(declared: Option<Lang>, why: &str) -> Detection {
+    let (lang, why) = match declared {
+        Some(l) => (
+            Some(l),
+            format!("{why}; using the declared Content-Language {l}"),
+        ),
+        None => (None, why.to_string()),
+    };
+    Detection {
+        lang,
+        confidence: 0.0,
+        others: Vec::new(),
+        flags: vec![Flag::new(FlagKind::LangUndetermined, why)],
+    }
+}
+
+/// Flags a contribution whose long paragraphs are in different languages, each holding at
+/// least a quarter of the text.
+fn mixed(text: &str, detection: &mut Detection) {
+    let mut share: Vec<(Lang, usize)> = Vec::new();
+    let mut total = 0usize;
+    for paragraph in text.split("\n\n") {
+        let n = letters(paragraph);
+        if n < MIN_PARAGRAPH_LETTERS {
+            continue;
+        }
+        let Some(info) = ALLOWED.detect(paragraph) else {
+            continue;
+        };
+        if !info.is_reliable() {
+            continue;
+        }
+        let Some(lang) = ours(info.lang()) else {
+            continue;
+        };
+        total += n;
+        match share.iter_mut().find(|(l, _)| *l == lang) {
+            Some((_, count)) => *count += n,
+            None => share.push((lang, n)),
+        }
+    }
+    let significant: Vec<(Lang, usize)> =
+        share.into_iter().filter(|(_, n)| *n * 4 >= total).collect();
+    if significant.len() < 2 {
+        return;
+    }
+    let main = significant
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, _)| *l)
+        .expect("at least two entries");
+    detection.lang = Some(main);
+    detection.others = significant
+        .iter()
+        .map(|(l, _)| *l)
+        .filter(|l| *l != main)
+        .collect();
+    let list: Vec<String> = significant
+        .iter()
+        .map(|(l, n)| format!("{l} {}%", n * 100 / total.max(1)))
+        .collect();
+    detection.flags.push(Flag::new(
+        FlagKind::MixedLanguage,
+        format!("paragraphs in {}", list.join(", ")),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EN: &str = "Migrant workers send remittances home every month, and the cost of these transfers remains far too high for families who depend on them.";
+    const FR: &str = "Les travailleurs migrants envoient chaque mois de l'argent à leur famille, et le coût de ces transferts reste beaucoup trop élevé pour les ménages.";
+    const ES: &str = "Los trabajadores migrantes envían remesas a sus familias cada mes, y el costo de estas transferencias sigue siendo demasiado alto para los hogares.";
+    const PT: &str = "Os trabalhadores migrantes enviam remessas para as suas famílias todos os meses, e o custo dessas transferências continua muito alto para os agregados.";
+
+    #[test]
+    fn each_language_is_detected() {
+        assert_eq!(detect(EN, "", &[]).lang, Some(Lang::En));
+        assert_eq!(detect(FR, "", &[]).lang, Some(Lang::Fr));
+        assert_eq!(detect(ES, "", &[]).lang, Some(Lang::Es));
+    }
+
+    #[test]
+    fn portuguese_is_unsupported_not_spanish() {
+        let d = detect(PT, "", &[]);
+        assert_eq!(d.lang, None);
+        assert_eq!(d.flags[0].kind, FlagKind::UnsupportedLanguage);
+    }
+
+    #[test]
+    fn short_text_is_undetermined_but_declared_language_is_used() {
+        let d = detect("Ok!", "", &["fr-FR".into()]);
+        assert_eq!(d.lang, Some(Lang::Fr));
+        assert_eq!(d.flags[0].kind, FlagKind::LangUndetermined);
+        assert_eq!(detect("Ok!", "", &[]).lang, None);
+    }
+
+    #[test]
+    fn mixed_paragraphs_are_flagged() {
+        let text = format!("{EN} {EN}\n\n{FR} {FR}");
+        let d = detect(&text, "", &[]);
+        assert!(
+            d.flags.iter().any(|f| f.kind == FlagKind::MixedLanguage),
+            "{d:?}"
+        );
+        assert_eq!(d.others.len(), 1);
+    }
+}

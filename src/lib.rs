@@ -1,0 +1,25 @@
+//! hubmail runs a moderated, multilingual consultation by email.
+//!
+//! Mail arrives from a [`mailbox`] source (Maildir, mbox, an MTA pipe); [`parse`] turns
+//! the bytes into an owned message; [`classify`] sets aside auto-replies and bounces;
+//! [`trim`] separates the contribution from quoted mail and signatures; [`lang`] detects
+//! English, French or Spanish; [`route`] finds the discussion question; [`ingest`] writes
+//! the result to the [`store`] (sled, the source of truth) in one transaction and only then
+//! lets the source release the message; the [`index`] (tantivy) follows the store and can
+//! always be rebuilt from it.
+
+pub mod classify;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod lang;
+pub mod mailbox;
+pub mod model;
+pub mod parse;
+pub mod route;
+pub mod store;
+pub mod trim;
+
+pub use error::{Error, Result};

@@ -1,0 +1,362 @@
+//! The records hubmail keeps: submissions, their states, flags and audit entries.
+//!
+//! Every record is serialised with serde and carries a format version (`v`), so an older
+//! data directory can be migrated on open and a newer one refused. Fields added later get
+//! `#[serde(default)]` so that older records still read.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The record format this build writes.
+pub const RECORD_VERSION: u32 = 1;
+
+/// A submission's short, monotonic id (1, 2, 3…), as moderators type it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SubmissionId(pub u64);
+
+impl fmt::Display for SubmissionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Where a submission stands in moderation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Waiting for a moderator.
+    Pending,
+    /// Approved: published.
+    Approved,
+    /// Rejected by a moderator or by sender policy.
+    Rejected,
+    /// Not a contribution (auto-reply, bounce, list traffic): kept, not queued.
+    Ignored,
+    /// Could not be processed safely (malformed, too big…): kept with the reason.
+    Quarantined,
+}
+
+impl State {
+    /// Every state, in the order listings show them.
+    pub const ALL: [State; 5] = [
+        State::Pending,
+        State::Approved,
+        State::Rejected,
+        State::Ignored,
+        State::Quarantined,
+    ];
+
+    /// The lowercase name used on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Approved => "approved",
+            State::Rejected => "rejected",
+            State::Ignored => "ignored",
+            State::Quarantined => "quarantined",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The languages a consultation is run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    En,
+    /// French.
+    Fr,
+    /// Spanish.
+    Es,
+}
+
+impl Lang {
+    /// Every supported language.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Fr, Lang::Es];
+
+    /// The ISO 639-1 code (`en`, `fr`, `es`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Es => "es",
+        }
+    }
+
+    /// Parses an ISO 639-1 code or a language tag such as `fr-CA`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" | "eng" => Some(Lang::En),
+            "fr" | "fra" | "fre" => Some(Lang::Fr),
+            "es" | "spa" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a submission is held for a closer look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagKind {
+    /// The MTA marked it as spam (`X-Spam-Flag: YES`).
+    Spam,
+    /// The trusted server's `Authentication-Results` say DMARC or DKIM failed.
+    AuthFail,
+    /// Nothing was received from this address before.
+    FirstTimeSender,
+    /// Received after the question's or the space's closing date.
+    AfterDeadline,
+    /// An attachment was over the size limit and was dropped.
+    AttachmentTooLarge,
+    /// The language could not be determined reliably.
+    LangUndetermined,
+    /// Written in a language the consultation does not run in.
+    UnsupportedLanguage,
+    /// Paragraphs in more than one of the consultation's languages.
+    MixedLanguage,
+    /// The sender is on the trusted list (still held for a moderator).
+    Trusted,
+}
+
+impl FlagKind {
+    /// The kebab-case name used on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagKind::Spam => "spam",
+            FlagKind::AuthFail => "auth-fail",
+            FlagKind::FirstTimeSender => "first-time-sender",
+            FlagKind::AfterDeadline => "after-deadline",
+            FlagKind::AttachmentTooLarge => "attachment-too-large",
+            FlagKind::LangUndetermined => "lang-undetermined",
+            FlagKind::UnsupportedLanguage => "unsupported-language",
+            FlagKind::MixedLanguage => "mixed-language",
+            FlagKind::Trusted => "trusted",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(name: &str) -> Option<FlagKind> {
+        use FlagKind::*;
+        [
+            Spam,
+            AuthFail,
+            FirstTimeSender,
+            AfterDeadline,
+            AttachmentTooLarge,
+            LangUndetermined,
+            UnsupportedLanguage,
+            MixedLanguage,
+            Trusted,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
+    }
+}
+
+impl fmt::Display for FlagKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A hold reason with the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    /// What kind of hold.
+    pub kind: FlagKind,
+    /// Why, in words a moderator can check (e.g. "dmarc=fail from mx.example.org").
+    pub why: String,
+}
+
+impl Flag {
+    /// A flag with its reason.
+    pub fn new(kind: FlagKind, why: impl Into<String>) -> Self {
+        Flag {
+            kind,
+            why: why.into(),
+        }
+    }
+}
+
+/// Who sent a submission, as a moderator may correct it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// Display name ("Sarah Doyel").
+    pub name: String,
+    /// Email address, lower-cased (never published).
+    pub address: String,
+    /// Organisation, when the sender gives one ("IOM").
+    pub affiliation: Option<String>,
+}
+
+/// A discussion question a submission answers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct QuestionRef {
+    /// The discussion space's id from the config.
+    pub space: String,
+    /// The question's number within the space.
+    pub number: u32,
+}
+
+impl fmt::Display for QuestionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.space, self.number)
+    }
+}
+
+/// An attachment's metadata; its bytes live in the store's blob tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The declared file name, sanitised (no path separators, no control characters).
+    pub name: String,
+    /// The declared MIME type.
+    pub content_type: String,
+    /// Size in bytes of the decoded content.
+    pub size: u64,
+    /// SHA-256 of the content (hex); `None` when the attachment was dropped.
+    pub sha256: Option<String>,
+}
+
+/// Where a message came from, so a moderator (and a re-run) can find it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The kind of source: `maildir`, `mbox`, `stdin`, `imap`.
+    pub source: String,
+    /// The mailbox (path or URL) and the message's place in it.
+    pub location: String,
+}
+
+/// The mail headers a moderator or the classifier may need later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailHeaders {
+    /// `Message-ID`, without angle brackets.
+    pub message_id: Option<String>,
+    /// `In-Reply-To` ids.
+    pub in_reply_to: Vec<String>,
+    /// `References` ids.
+    pub references: Vec<String>,
+    /// The `Date` header, when it parses.
+    pub date: Option<Timestamp>,
+    /// `Content-Language`.
+    pub content_language: Vec<String>,
+    /// `Auto-Submitted`.
+    pub auto_submitted: Option<String>,
+    /// `Precedence`.
+    pub precedence: Option<String>,
+    /// `List-Id`.
+    pub list_id: Option<String>,
+    /// `Return-Path` (empty string for the null sender `<>`).
+    pub return_path: Option<String>,
+    /// Recipients (To and Cc), lower-cased.
+    pub recipients: Vec<String>,
+}
+
+/// One contribution as stored: the source of truth for every other view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Record format version.
+    pub v: u32,
+    /// The short id.
+    pub id: SubmissionId,
+    /// Moderation state.
+    pub state: State,
+    /// Why the submission is in its state, when that needs saying (ignored, quarantined, rejected).
+    pub reason: Option<String>,
+    /// When hubmail stored it.
+    pub received: Timestamp,
+    /// Where it came from.
+    pub origin: Origin,
+    /// The decoded subject.
+    pub subject: String,
+    /// Who sent it.
+    pub author: Author,
+    /// Selected headers.
+    pub headers: MailHeaders,
+    /// The detected language (None when undetermined or unsupported).
+    pub lang: Option<Lang>,
+    /// The detector's confidence, 0.0–1.0.
+    pub lang_confidence: f64,
+    /// Other consultation languages found in a mixed contribution.
+    #[serde(default)]
+    pub other_langs: Vec<Lang>,
+    /// The question it answers, when routed.
+    pub question: Option<QuestionRef>,
+    /// How it was routed (e.g. "subject tag [Q2]"), or why it was not.
+    pub routed_by: Option<String>,
+    /// Global Compact for Migration objectives mentioned (1–23).
+    pub objectives: Vec<u8>,
+    /// The contribution text.
+    pub body: String,
+    /// Quoted earlier mail separated from the contribution (kept, never thrown away).
+    pub quoted: String,
+    /// The signature separated from the contribution.
+    pub signature: String,
+    /// Where the body came from: `text/plain` or `text/html`.
+    pub body_source: String,
+    /// Attachments (metadata; bytes in the blob store).
+    pub attachments: Vec<Attachment>,
+    /// Hold reasons.
+    pub flags: Vec<Flag>,
+    /// SHA-256 of the raw message (hex).
+    pub raw_sha256: String,
+    /// Size of the raw message in bytes.
+    pub raw_size: u64,
+    /// How many later copies of this message were recognised as duplicates.
+    #[serde(default)]
+    pub duplicates: u32,
+}
+
+impl Submission {
+    /// Whether the submission carries a flag of this kind.
+    pub fn has_flag(&self, kind: FlagKind) -> bool {
+        self.flags.iter().any(|f| f.kind == kind)
+    }
+
+    /// The date shown and searched: the mail's own `Date`, unless it is missing or later
+    /// than its arrival (a wrong clock), then the arrival time.
+    pub fn date(&self) -> Timestamp {
+        match self.headers.date {
+            Some(d) if d <= self.received => d,
+            _ => self.received,
+        }
+    }
+}
+
+/// One line of the append-only audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Record format version.
+    pub v: u32,
+    /// Position in the trail (monotonic).
+    pub seq: u64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// The submission concerned.
+    pub submission: SubmissionId,
+    /// Who acted: a moderator's name, or `hubmail` for the pipeline.
+    pub actor: String,
+    /// What was done: `received`, `approve`, `reject`, `edit`…
+    pub action: String,
+    /// State before, when the state changed.
+    pub from: Option<State>,
+    /// State after.
+    pub to: Option<State>,
+    /// Why, in the actor's words.
+    pub reason: Option<String>,
+}

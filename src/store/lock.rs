@@ -1,0 +1,121 @@
+//! Sharing the store between processes.
+//!
+//! sled takes an exclusive file lock for as long as a database is open, so two hubmail
+//! processes cannot have it at once. Instead of surfacing "could not acquire lock", a
+//! process waits for the lock with a short backoff, up to a bound, then fails with
+//! [`Error::StoreBusy`](crate::Error::StoreBusy) naming who holds it. Holders announce
+//! themselves in `store/holder` (pid and command) so the message can say who.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sled::Db;
+
+use crate::{Error, Result};
+
+/// Opens the sled database in `dir`, waiting up to `wait` for another process to close it.
+pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    let mut waiting: Option<Waiting> = None;
+    loop {
+        match sled::Config::new()
+            .path(dir)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+        {
+            Ok(db) => return Ok(db),
+            Err(e) if is_lock_error(&e) => {
+                if started.elapsed() >= wait {
+                    let holder = std::fs::read_to_string(dir.join("holder")).unwrap_or_default();
+                    let holder = holder.trim();
+                    return Err(Error::StoreBusy {
+                        path: if holder.is_empty() {
+                            dir.to_path_buf()
+                        } else {
+                            PathBuf::from(format!("{} (held by {holder})", dir.display()))
+                        },
+                        waited_ms: started.elapsed().as_millis() as u64,
+                    });
+                }
+                if waiting.is_none() {
+                    waiting = Some(Waiting::announce(dir));
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Err(e) => return Err(Error::Store(e.to_string())),
+        }
+    }
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+/// Our entry in `store/holder`, removed when the store is closed.
+pub struct Holder {
+    path: PathBuf,
+}
+
+impl Holder {
+    /// Writes `pid command` to `dir/holder` (best effort: it only improves a message).
+    pub fn announce(dir: &Path) -> Holder {
+        let path = dir.join("holder");
+        let command: Vec<String> = std::env::args().take(3).collect();
+        let _ = std::fs::write(
+            &path,
+            format!("pid {} ({})", std::process::id(), command.join(" ")),
+        );
+        Holder { path }
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Our entry in `store/waiting/`, telling a long run to let us in between batches.
+struct Waiting {
+    path: PathBuf,
+}
+
+impl Waiting {
+    fn announce(dir: &Path) -> Waiting {
+        let folder = dir.join("waiting");
+        let _ = std::fs::create_dir_all(&folder);
+        let path = folder.join(std::process::id().to_string());
+        let _ = std::fs::write(&path, b"");
+        Waiting { path }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether another live process is waiting for the store of `data_dir`.
+pub fn someone_waiting(data_dir: &Path) -> bool {
+    let folder = data_dir.join("store").join("waiting");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let pid = e.file_name().to_string_lossy().into_owned();
+        let alive = Path::new("/proc").join(&pid).exists();
+        if !alive {
+            let _ = std::fs::remove_file(e.path()); // left by a killed waiter
+        }
+        alive && pid != std::process::id().to_string()
+    })
+}

@@ -1,0 +1,485 @@
+//! The store: sled, the source of truth.
+//!
+//! Trees: `submissions` (id → record), `raw` (id → the message byte for byte), `blobs`
+//! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
+//! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
+//! search index entry is stale) and `meta` (format version, counters).
+//!
+//! Guarantees: a submission, its raw bytes, attachments, dedupe keys, audit entry and
+//! "to be indexed" mark are written in one transaction; [`Store::flush`] makes them durable,
+//! and only then may a source let go of the message. sled allows one process at a time,
+//! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
+//! failing; long runs close and reopen the store between batches to let others in.
+
+mod lock;
+
+pub use lock::someone_waiting;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::{Db, Tree};
+
+use crate::model::{AuditEntry, RECORD_VERSION, State, Submission, SubmissionId};
+use crate::{Error, Result};
+
+/// The store format this build writes (bumped when records need migrating).
+pub const STORE_FORMAT: u32 = 1;
+
+/// A submission ready to be written, with everything that goes in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// The record; its `id` is assigned by [`Store::insert`].
+    pub submission: Submission,
+    /// The raw message, unless it was too large and lives in a spool file.
+    pub raw: Option<Vec<u8>>,
+    /// Attachment contents by sha256 (hex).
+    pub blobs: Vec<(String, Vec<u8>)>,
+    /// Normalised-content key for duplicate detection (sender + text digest).
+    pub content_key: Option<String>,
+    /// Who recorded the arrival (for the audit trail).
+    pub actor: String,
+}
+
+/// Why a message was recognised as already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateOf {
+    /// The same bytes were stored before (a re-run, a redelivery).
+    SameBytes(SubmissionId),
+    /// The same Message-ID.
+    SameMessageId(SubmissionId),
+    /// The same sender and the same normalised text.
+    SameContent(SubmissionId),
+}
+
+impl DuplicateOf {
+    /// The submission it duplicates.
+    pub fn id(self) -> SubmissionId {
+        match self {
+            DuplicateOf::SameBytes(id)
+            | DuplicateOf::SameMessageId(id)
+            | DuplicateOf::SameContent(id) => id,
+        }
+    }
+}
+
+/// The sled-backed store of one data directory.
+pub struct Store {
+    db: Db,
+    dir: PathBuf,
+    submissions: Tree,
+    raw: Tree,
+    blobs: Tree,
+    audit: Tree,
+    by_raw: Tree,
+    by_message_id: Tree,
+    by_content: Tree,
+    senders: Tree,
+    unindexed: Tree,
+    meta: Tree,
+    _holder: lock::Holder,
+}
+
+fn key(id: SubmissionId) -> [u8; 8] {
+    id.0.to_be_bytes()
+}
+
+fn id_from(bytes: &[u8]) -> Result<SubmissionId> {
+    let arr: [u8; 8] = bytes.try_into().map_err(|_| Error::Corrupt {
+        key: format!("{bytes:?}"),
+        message: "an id key is not 8 bytes".into(),
+    })?;
+    Ok(SubmissionId(u64::from_be_bytes(arr)))
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise: they hold only strings, numbers and lists")
+}
+
+fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        key: what.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn store_err(e: sled::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+fn tx_err(e: TransactionError<Error>) -> Error {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => store_err(e),
+    }
+}
+
+type Abortable<T> = std::result::Result<T, ConflictableTransactionError<Error>>;
+
+impl Store {
+    /// Opens (creating if needed) the store under `data_dir/store`, waiting up to
+    /// `lock_wait` for another hubmail process to release it.
+    pub fn open(data_dir: &Path, lock_wait: Duration) -> Result<Store> {
+        let dir = data_dir.join("store");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let db = lock::open_waiting(&dir, lock_wait)?;
+        let holder = lock::Holder::announce(&dir);
+        let tree = |name: &str| db.open_tree(name).map_err(store_err);
+        let store = Store {
+            submissions: tree("submissions")?,
+            raw: tree("raw")?,
+            blobs: tree("blobs")?,
+            audit: tree("audit")?,
+            by_raw: tree("by_raw")?,
+            by_message_id: tree("by_message_id")?,
+            by_content: tree("by_content")?,
+            senders: tree("senders")?,
+            unindexed: tree("unindexed")?,
+            meta: tree("meta")?,
+            db,
+            dir,
+            _holder: holder,
+        };
+        store.check_format()?;
+        Ok(store)
+    }
+
+    fn check_format(&self) -> Result<()> {
+        match self.meta.get("format").map_err(store_err)? {
+            None => {
+                self.meta
+                    .insert("format", &STORE_FORMAT.to_be_bytes())
+                    .map_err(store_err)?;
+                Ok(())
+            }
+            Some(v) => {
+                let found = u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0xff; 4]));
+                if found > STORE_FORMAT {
+                    Err(Error::NewerFormat {
+                        path: self.dir.clone(),
+                        found,
+                        supported: STORE_FORMAT,
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Makes everything written so far durable (one fsync for a whole batch).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Whether these bytes, this Message-ID or this content were stored before.
+    pub fn find_duplicate(
+        &self,
+        raw_sha256: &str,
+        message_id: Option<&str>,
+        content_key: Option<&str>,
+    ) -> Result<Option<DuplicateOf>> {
+        if let Some(id) = self.by_raw.get(raw_sha256).map_err(store_err)? {
+            return Ok(Some(DuplicateOf::SameBytes(id_from(&id)?)));
+        }
+        if let Some(mid) = message_id
+            && let Some(id) = self.by_message_id.get(mid).map_err(store_err)?
+        {
+            return Ok(Some(DuplicateOf::SameMessageId(id_from(&id)?)));
+        }
+        if let Some(ck) = content_key
+            && let Some(id) = self.by_content.get(ck).map_err(store_err)?
+        {
+            return Ok(Some(DuplicateOf::SameContent(id_from(&id)?)));
+        }
+        Ok(None)
+    }
+
+    /// Counts a later copy of a stored submission (and remembers its bytes' digest so a
+    /// re-run recognises the copy as already seen).
+    pub fn record_duplicate(&self, original: SubmissionId, raw_sha256: &str) -> Result<()> {
+        let k = key(original);
+        (&self.submissions, &self.by_raw)
+            .transaction(|(subs, by_raw)| {
+                if by_raw.get(raw_sha256)?.is_some() {
+                    return Ok(()); // this copy was counted already
+                }
+                if let Some(bytes) = subs.get(k)? {
+                    let mut s: Submission = decode(&format!("submission {original}"), &bytes)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    s.duplicates += 1;
+                    subs.insert(&k, encode(&s))?;
+                }
+                by_raw.insert(raw_sha256.as_bytes(), &k)?;
+                Ok(())
+            })
+            .map_err(tx_err)?;
+        self.bump_counter("duplicates")
+    }
+
+    fn bump_counter(&self, name: &str) -> Result<()> {
+        self.meta
+            .update_and_fetch(format!("counter:{name}"), |old| {
+                let n = old
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
+                Some((n + 1).to_be_bytes().to_vec())
+            })
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// A counter kept in the store (e.g. `duplicates`).
+    pub fn counter(&self, name: &str) -> Result<u64> {
+        Ok(self
+            .meta
+            .get(format!("counter:{name}"))
+            .map_err(store_err)?
+            .and_then(|b| b.as_ref().try_into().ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
+    }
+
+    /// Whether mail from this address was stored before.
+    pub fn known_sender(&self, address: &str) -> Result<bool> {
+        self.senders.contains_key(address).map_err(store_err)
+    }
+
+    /// Writes a new submission and everything that belongs with it in one transaction;
+    /// returns its new id. Not durable until [`Store::flush`].
+    pub fn insert(&self, new: &NewSubmission) -> Result<SubmissionId> {
+        let now = new.submission.received;
+        (
+            &self.submissions,
+            &self.raw,
+            &self.blobs,
+            &self.audit,
+            &self.by_raw,
+            &self.by_message_id,
+            &self.by_content,
+            &self.senders,
+            &self.unindexed,
+            &self.meta,
+        )
+            .transaction(
+                |(
+                    subs,
+                    raw,
+                    blobs,
+                    audit,
+                    by_raw,
+                    by_mid,
+                    by_content,
+                    senders,
+                    unindexed,
+                    meta,
+                )| {
+                    let id = SubmissionId(next_counter(meta, "next_id")?);
+                    let k = key(id);
+                    let mut record = new.submission.clone();
+                    record.id = id;
+                    record.v = RECORD_VERSION;
+                    subs.insert(&k, encode(&record))?;
+                    if let Some(bytes) = &new.raw {
+                        raw.insert(&k, bytes.as_slice())?;
+                    }
+                    for (sha, bytes) in &new.blobs {
+                        if blobs.get(sha.as_bytes())?.is_none() {
+                            blobs.insert(sha.as_bytes(), bytes.as_slice())?;
+                        }
+                    }
+                    by_raw.insert(record.raw_sha256.as_bytes(), &k)?;
+                    if let Some(mid) = &record.headers.message_id
+                        && by_mid.get(mid.as_bytes())?.is_none()
+                    {
+                        by_mid.insert(mid.as_bytes(), &k)?;
+                    }
+                    if let Some(ck) = &new.content_key
+                        && by_content.get(ck.as_bytes())?.is_none()
+                    {
+                        by_content.insert(ck.as_bytes(), &k)?;
+                    }
+                    if !record.author.address.is_empty() {
+                        let n = senders
+                            .get(record.author.address.as_bytes())?
+                            .and_then(|b| b.as_ref().try_into().ok())
+                            .map(u64::from_be_bytes)
+                            .unwrap_or(0);
+                        senders.insert(record.author.address.as_bytes(), &(n + 1).to_be_bytes())?;
+                    }
+                    unindexed.insert(&k, &[])?;
+                    let seq = next_counter(meta, "next_audit")?;
+                    let entry = AuditEntry {
+                        v: RECORD_VERSION,
+                        seq,
+                        at: now,
+                        submission: id,
+                        actor: new.actor.clone(),
+                        action: "received".into(),
+                        from: None,
+                        to: Some(record.state),
+                        reason: record.reason.clone(),
+                    };
+                    audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                    Ok(id)
+                },
+            )
+            .map_err(tx_err)
+    }
+
+    /// The submission with this id.
+    pub fn get(&self, id: SubmissionId) -> Result<Submission> {
+        let bytes = self
+            .submissions
+            .get(key(id))
+            .map_err(store_err)?
+            .ok_or(Error::NoSuchSubmission(id.0))?;
+        decode(&format!("submission {id}"), &bytes)
+    }
+
+    /// The raw message, byte for byte.
+    pub fn raw(&self, id: SubmissionId) -> Result<Vec<u8>> {
+        let record = self.get(id)?;
+        if let Some(bytes) = self.raw.get(key(id)).map_err(store_err)? {
+            return Ok(bytes.to_vec());
+        }
+        let spooled = spool_path(&self.dir, &record.raw_sha256);
+        std::fs::read(&spooled).map_err(|e| Error::io("reading", spooled, e))
+    }
+
+    /// An attachment's bytes by digest.
+    pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .blobs
+            .get(sha256)
+            .map_err(store_err)?
+            .map(|b| b.to_vec()))
+    }
+
+    /// Every submission, in id order.
+    pub fn submissions(&self) -> impl Iterator<Item = Result<Submission>> + '_ {
+        self.submissions.iter().map(|item| {
+            let (k, v) = item.map_err(store_err)?;
+            decode(&format!("submission {:?}", id_from(&k).map(|i| i.0)), &v)
+        })
+    }
+
+    /// How many submissions are stored.
+    pub fn len(&self) -> usize {
+        self.submissions.len()
+    }
+
+    /// Whether the store holds no submission.
+    pub fn is_empty(&self) -> bool {
+        self.submissions.is_empty()
+    }
+
+    /// The audit trail, oldest first.
+    pub fn audit(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
+        self.audit.iter().map(|item| {
+            let (_, v) = item.map_err(store_err)?;
+            decode("audit entry", &v)
+        })
+    }
+
+    /// Ids whose search-index entry is missing or stale.
+    pub fn unindexed(&self) -> Result<Vec<SubmissionId>> {
+        self.unindexed
+            .iter()
+            .keys()
+            .map(|k| id_from(&k.map_err(store_err)?))
+            .collect()
+    }
+
+    /// Marks ids as indexed (after the index committed them).
+    pub fn mark_indexed(&self, ids: &[SubmissionId]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            batch.remove(&key(*id));
+        }
+        self.unindexed.apply_batch(batch).map_err(store_err)
+    }
+
+    /// Marks every submission as needing indexing (for a rebuild).
+    pub fn mark_all_unindexed(&self) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for k in self.submissions.iter().keys() {
+            batch.insert(k.map_err(store_err)?, &[]);
+        }
+        self.unindexed.apply_batch(batch).map_err(store_err)
+    }
+
+    /// Counts by state, read from the records.
+    pub fn count_by_state(&self) -> Result<Vec<(State, usize)>> {
+        let mut counts: Vec<(State, usize)> = State::ALL.iter().map(|s| (*s, 0)).collect();
+        for s in self.submissions() {
+            let s = s?;
+            if let Some(c) = counts.iter_mut().find(|(st, _)| *st == s.state) {
+                c.1 += 1;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Writes an oversize raw message to the spool under a temporary name, durably,
+    /// before its record is stored; [`Store::rename_spooled`] gives it its final name.
+    pub fn spool_raw(&self, name: &str, reader: &mut dyn std::io::Read) -> Result<u64> {
+        let path = spool_path(&self.dir, name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+        }
+        let tmp = path.with_extension("tmp");
+        let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+        let n = std::io::copy(reader, &mut file).map_err(|e| Error::io("writing", &tmp, e))?;
+        file.sync_all().map_err(|e| Error::io("syncing", &tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io("renaming", &tmp, e))?;
+        Ok(n)
+    }
+
+    /// Gives a spooled message its final, content-addressed name (its sha256).
+    pub fn rename_spooled(&self, name: &str, sha256: &str) -> Result<()> {
+        let from = spool_path(&self.dir, name);
+        let to = spool_path(&self.dir, sha256);
+        std::fs::rename(&from, &to).map_err(|e| Error::io("renaming", &from, e))?;
+        if let Some(dir) = to.parent()
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Removes a spooled message that turned out to be a duplicate.
+    pub fn discard_spooled(&self, name: &str) {
+        let _ = std::fs::remove_file(spool_path(&self.dir, name));
+    }
+
+    /// The data directory's store folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn spool_path(store_dir: &Path, sha256: &str) -> PathBuf {
+    store_dir
+        .parent()
+        .unwrap_or(store_dir)
+        .join("spool")
+        .join(format!("{sha256}.eml"))
+}
+
+fn next_counter(meta: &sled::transaction::TransactionalTree, name: &str) -> Abortable<u64> {
+    let current = meta
+        .get(name.as_bytes())?
+        .and_then(|b| b.as_ref().try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(1);
+    meta.insert(name.as_bytes(), &(current + 1).to_be_bytes())?;
+    Ok(current)
+}
