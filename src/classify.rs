@@ -141,19 +141,20 @@ fn auth_failure(header: &str, trusted: &str) -> Option<String> {
     if !authserv.eq_ignore_ascii_case(trusted) {
         return None;
     }
+    let mut failed = Vec::new();
     for part in parts {
         let part = part.trim().to_ascii_lowercase();
-        for method in ["dmarc", "dkim"] {
+        for method in ["dkim", "dmarc"] {
             if let Some(rest) = part.strip_prefix(method) {
                 let result = rest.trim_start().trim_start_matches('=').trim_start();
                 let verdict = result.split_whitespace().next().unwrap_or_default();
                 if matches!(verdict, "fail" | "permerror") {
-                    return Some(format!("{method}={verdict} according to {authserv}"));
+                    failed.push(format!("{method}={verdict}"));
                 }
             }
         }
     }
-    None
+    (!failed.is_empty()).then(|| format!("{} according to {authserv}", failed.join(", ")))
 }
 
 #[cfg(test)]

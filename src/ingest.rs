@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::parse::{self, ParsedMessage};
 use crate::store::{DuplicateOf, NewSubmission, Store};
-use crate::{Result, classify, clock, index, lang, route, trim};
+use crate::{Result, classify, clock, crashpoint, index, lang, route, trim};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,6 +452,7 @@ pub fn run(
         for incoming in &batch {
             match process(config, &s.store, incoming) {
                 Ok(outcome) => {
+                    crashpoint::hit("after-store");
                     summary.count(outcome);
                     done.push(incoming);
                     progress(&summary, source.remaining_hint());
@@ -462,10 +463,14 @@ pub fn run(
                 }
             }
         }
+        crashpoint::hit("before-flush");
         // The durability point: only after this flush may the source let go.
         s.store.flush()?;
+        crashpoint::hit("after-flush");
         source.mark_processed(&done)?;
+        crashpoint::hit("after-release");
         index::sync(&s.store, &s.index)?;
+        crashpoint::hit("after-index");
         if let Some(e) = failure {
             return Err(e);
         }

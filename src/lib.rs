@@ -11,6 +11,7 @@
 pub mod classify;
 pub mod clock;
 pub mod config;
+pub mod crashpoint;
 pub mod error;
 pub mod index;
 pub mod ingest;

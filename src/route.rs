@@ -26,7 +26,7 @@ pub struct Route {
 
 static SUBJECT_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\[\s*q\s*(\d{1,3})\s*\]|(?:^|[\s:(\[])q(\d{1,3})\s*[:\])\-]|\b(?:question|pregunta|questão|questao)\s*(?:n[°ºo.]?\s*|#\s*|no\.\s*)?(\d{1,3})\b",
+        r"(?i)\[\s*q\s*(\d{1,3})\s*\]|(?:^|[\s:(\[])q(\d{1,3})(?:\s*[:\])\-]|\s*$)|\b(?:question|pregunta|questão|questao)\s*(?:n[°ºo.]?\s*|#\s*|no\.\s*)?(\d{1,3})\b",
     )
     .expect("valid regex")
 });
@@ -212,6 +212,7 @@ mod tests {
             ("Contribution to Question 1", 1),
             ("Réponse à la question n° 2", 2),
             ("Pregunta 3 - aporte", 3),
+            ("Q2", 2),
         ] {
             assert_eq!(
                 route(&c, subject, &[], &[]).question.map(|q| q.number),

@@ -66,10 +66,20 @@ pub fn trim(text: &str) -> TrimmedBody {
     // 1. Where does the quoted earlier message start? The first attribution line (also
     //    wrapped over two lines), an "Original Message" rule, or an Outlook header block.
     let quote_start = find_quote_start(&lines);
-    let (own, mut quoted_lines): (Vec<&str>, Vec<&str>) = match quote_start {
+    let (mut own, mut quoted_lines): (Vec<&str>, Vec<&str>) = match quote_start {
         Some(i) => (lines[..i].to_vec(), lines[i..].to_vec()),
         None => (lines.clone(), Vec::new()),
     };
+    // A signature placed below the quote (bottom of a top-posted reply) is still the
+    // sender's own: a "-- " line after the last quoted line.
+    if let Some(sig) = quoted_lines.iter().rposition(|l| *l == "-- " || *l == "--") {
+        let after_quotes = !quoted_lines[sig..]
+            .iter()
+            .any(|l| l.trim_start().starts_with('>'));
+        if after_quotes && sig > 0 {
+            own.extend(quoted_lines.split_off(sig));
+        }
+    }
 
     // 2. The signature: from the last "-- " line, or a "Sent from my…" line.
     let sig_start = own
@@ -232,7 +242,11 @@ pub fn split_display_name(display: &str) -> (String, Option<String>) {
 /// Finds an organisation line in a signature or a closing block: the line after the
 /// author's name, when it is not a phone number, address or URL.
 pub fn affiliation_from_text(signature: &str, contribution: &str, name: &str) -> Option<String> {
-    let candidates = [signature, closing_block(contribution)];
+    let candidates = [
+        signature,
+        closing_block(contribution),
+        last_lines(contribution, 4),
+    ];
     let name_lower = name.trim().to_lowercase();
     for block in candidates {
         let lines: Vec<&str> = block
@@ -263,6 +277,18 @@ pub fn affiliation_from_text(signature: &str, contribution: &str, name: &str) ->
         }
     }
     None
+}
+
+/// The last `n` lines of a text.
+fn last_lines(text: &str, n: usize) -> &str {
+    let start = text
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '\n')
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0);
+    &text[start..]
 }
 
 /// The lines after a valediction ("Best regards,") at the end of the contribution.
@@ -301,6 +327,14 @@ mod tests {
         assert_eq!(t.contribution, "Our view is below.\n\nThanks");
         assert_eq!(t.signature, "-- \nAna\nIOM");
         assert!(t.quoted.starts_with("On Mon"));
+    }
+
+    #[test]
+    fn signature_below_the_quote_is_the_senders() {
+        let t = trim("Answer.\n\nOn Mon, Hub wrote:\n> Q1\n\n-- \nAna\nIOM");
+        assert_eq!(t.contribution, "Answer.");
+        assert_eq!(t.quoted, "On Mon, Hub wrote:\n> Q1");
+        assert_eq!(t.signature, "-- \nAna\nIOM");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `hubmail ingest`: take mail from the contact mailbox into the moderation queue.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -99,7 +99,9 @@ impl Ingest {
         if self.json {
             output::json(&total)?;
         } else if !self.is_pipe() || std::io::stdout().is_terminal() {
-            println!(
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
                 "read {}: {} queued, {} ignored, {} quarantined, {} duplicate{}",
                 total.read,
                 total.queued,
@@ -107,12 +109,15 @@ impl Ingest {
                 total.quarantined,
                 total.duplicates,
                 if total.duplicates == 1 { "" } else { "s" }
-            );
+            )?;
             if total.queued > 0 {
-                println!("next: 'hubmail queue' lists what waits for moderation");
+                writeln!(out, "next: 'hubmail queue' lists what waits for moderation")?;
             }
             if total.quarantined > 0 {
-                println!("quarantined messages: 'hubmail queue --state quarantined'");
+                writeln!(
+                    out,
+                    "quarantined messages: 'hubmail queue --state quarantined'"
+                )?;
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error; `ingest -` (an MTA pipe) follows
 //! sysexits.h instead: 0 stored or knowingly ignored, 65 unusable input, 75 try again.
 
+mod check;
 mod ingest;
 mod output;
 mod queue;
@@ -51,6 +52,7 @@ enum Command {
     Queue(queue::Queue),
     Show(show::Show),
     Reindex(reindex::Reindex),
+    Check(check::Check),
 }
 
 /// What every command gets: the loaded configuration and where the data is.
@@ -99,6 +101,7 @@ pub fn main() -> ExitCode {
     let pipe_mode = matches!(&cli.command, Command::Ingest(i) if i.is_pipe());
     match run(cli) {
         Ok(code) => code,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("hubmail: {}", output::error_chain(&err));
             if pipe_mode {
@@ -117,5 +120,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Queue(cmd) => cmd.execute(&ctx),
         Command::Show(cmd) => cmd.execute(&ctx),
         Command::Reindex(cmd) => cmd.execute(&ctx),
+        Command::Check(cmd) => cmd.execute(&ctx),
     }
 }

@@ -27,6 +27,18 @@ pub fn error_chain(err: &anyhow::Error) -> String {
     text
 }
 
+/// Whether the error is stdout closed by the reader (`hubmail queue | head`): not a
+/// failure worth reporting.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Whether stdout is a terminal and colour is allowed (`NO_COLOR` unset).
 pub fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()

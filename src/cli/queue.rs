@@ -1,5 +1,6 @@
 //! `hubmail queue`: what waits for moderation (or any other state).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -82,8 +83,10 @@ impl Queue {
             output::json(&view)?;
             return Ok(ExitCode::SUCCESS);
         }
+        let mut out = std::io::stdout().lock();
         if rows.is_empty() {
-            println!(
+            writeln!(
+                out,
                 "no {} submissions{}",
                 format!("{:?}", self.state).to_lowercase(),
                 if matches!(self.state, StateFilter::Pending) {
@@ -91,15 +94,15 @@ impl Queue {
                 } else {
                     ""
                 }
-            );
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
-        print_table(&rows, matches!(self.state, StateFilter::All));
+        print_table(&mut out, &rows, matches!(self.state, StateFilter::All))?;
         Ok(ExitCode::SUCCESS)
     }
 }
 
-fn print_table(rows: &[Submission], with_state: bool) {
+fn print_table(out: &mut dyn Write, rows: &[Submission], with_state: bool) -> std::io::Result<()> {
     let width = output::width();
     let fixed = 5 + 1 + 10 + 1 + 3 + 1 + 4 + 1 + if with_state { 12 } else { 0 };
     let rest = width.saturating_sub(fixed).max(30);
@@ -122,9 +125,9 @@ fn print_table(rows: &[Submission], with_state: bool) {
         aw = author_w
     );
     if bold {
-        println!("\x1b[1m{header}\x1b[0m");
+        writeln!(out, "\x1b[1m{header}\x1b[0m")?;
     } else {
-        println!("{header}");
+        writeln!(out, "{header}")?;
     }
     for s in rows {
         let author = match &s.author.affiliation {
@@ -143,7 +146,8 @@ fn print_table(rows: &[Submission], with_state: bool) {
         if let (false, Some(reason)) = (s.state == State::Pending, &s.reason) {
             subject = format!("{subject} — {reason}");
         }
-        println!(
+        writeln!(
+            out,
             "{:>5} {:<10} {:<3} {:<4} {}{:<aw$} {}",
             s.id.0,
             s.date().strftime("%Y-%m-%d").to_string(),
@@ -159,6 +163,7 @@ fn print_table(rows: &[Submission], with_state: bool) {
             output::truncate(&author, author_w),
             output::truncate(&subject, subject_w),
             aw = author_w
-        );
+        )?;
     }
+    Ok(())
 }

@@ -41,13 +41,13 @@ impl Show {
         if self.json {
             output::json(&SubmissionView::new(&submission))?;
         } else {
-            print_human(&submission, self.quoted);
+            print_human(&mut std::io::stdout().lock(), &submission, self.quoted)?;
         }
         Ok(ExitCode::SUCCESS)
     }
 }
 
-fn print_human(s: &Submission, full_quote: bool) {
+fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std::io::Result<()> {
     let bold = |t: &str| {
         if output::color() {
             format!("\x1b[1m{t}\x1b[0m")
@@ -55,43 +55,47 @@ fn print_human(s: &Submission, full_quote: bool) {
             t.to_string()
         }
     };
-    println!("{} {}", bold(&format!("#{}", s.id)), bold(&s.subject));
-    println!(
+    writeln!(out, "{} {}", bold(&format!("#{}", s.id)), bold(&s.subject))?;
+    writeln!(
+        out,
         "State:     {}{}",
         s.state,
         s.reason
             .as_deref()
             .map(|r| format!(" — {r}"))
             .unwrap_or_default()
-    );
+    )?;
     let affiliation = s
         .author
         .affiliation
         .as_deref()
         .map(|a| format!(", {a}"))
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "From:      {}{} <{}>",
         s.author.name, affiliation, s.author.address
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "Date:      {} (received {})",
         s.date().strftime("%Y-%m-%d %H:%M UTC"),
         s.received.strftime("%Y-%m-%d %H:%M UTC")
-    );
+    )?;
     let lang = match s.lang {
         Some(l) => format!("{l} (confidence {:.2})", s.lang_confidence),
         None => "undetermined".into(),
     };
     let others: Vec<&str> = s.other_langs.iter().map(|l| l.code()).collect();
-    println!(
+    writeln!(
+        out,
         "Language:  {lang}{}",
         if others.is_empty() {
             String::new()
         } else {
             format!(", also {}", others.join(", "))
         }
-    );
+    )?;
     let question = match &s.question {
         Some(q) => format!("{} question {}", q.space, q.number),
         None => "unassigned".into(),
@@ -101,54 +105,58 @@ fn print_human(s: &Submission, full_quote: bool) {
         .as_deref()
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
-    println!("Question:  {question}{routed}");
+    writeln!(out, "Question:  {question}{routed}")?;
     if !s.objectives.is_empty() {
         let list: Vec<String> = s.objectives.iter().map(u8::to_string).collect();
-        println!("Objectives: {}", list.join(", "));
+        writeln!(out, "Objectives: {}", list.join(", "))?;
     }
     for f in &s.flags {
-        println!("Flag:      {} — {}", f.kind, f.why);
+        writeln!(out, "Flag:      {} — {}", f.kind, f.why)?;
     }
     if let Some(mid) = &s.headers.message_id {
-        println!("Message-ID: <{mid}>");
+        writeln!(out, "Message-ID: <{mid}>")?;
     }
     if s.duplicates > 0 {
-        println!(
+        writeln!(
+            out,
             "Duplicates: {} later cop{} received",
             s.duplicates,
             if s.duplicates == 1 { "y" } else { "ies" }
-        );
+        )?;
     }
-    println!();
-    println!(
+    writeln!(out)?;
+    writeln!(
+        out,
         "{}",
         if s.body.is_empty() {
             "(no text)"
         } else {
             &s.body
         }
-    );
+    )?;
     if !s.signature.is_empty() {
-        println!();
-        println!("{}", s.signature);
+        writeln!(out)?;
+        writeln!(out, "{}", s.signature)?;
     }
     if !s.quoted.is_empty() {
-        println!();
+        writeln!(out)?;
         let lines = s.quoted.lines().count();
         if full_quote {
-            println!("{}", s.quoted);
+            writeln!(out, "{}", s.quoted)?;
         } else {
-            println!(
+            writeln!(
+                out,
                 "[quoted earlier mail: {lines} line{} hidden — 'hubmail show {} --quoted' shows it]",
                 if lines == 1 { "" } else { "s" },
                 s.id
-            );
+            )?;
         }
     }
     if !s.attachments.is_empty() {
-        println!();
+        writeln!(out)?;
         for a in &s.attachments {
-            println!(
+            writeln!(
+                out,
                 "Attachment: {} ({}, {} bytes){}",
                 a.name,
                 a.content_type,
@@ -158,7 +166,8 @@ fn print_human(s: &Submission, full_quote: bool) {
                 } else {
                     ""
                 }
-            );
+            )?;
         }
     }
+    Ok(())
 }

@@ -120,6 +120,71 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     Ok(ids.len())
 }
 
+/// How the index compares with the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Consistency {
+    /// Submissions in the store.
+    pub stored: usize,
+    /// Documents in the index.
+    pub indexed: usize,
+    /// Stored submissions the index lacks.
+    pub missing: Vec<SubmissionId>,
+    /// Index documents for submissions the store does not have.
+    pub extra: Vec<SubmissionId>,
+    /// Submissions indexed more than once.
+    pub duplicated: Vec<SubmissionId>,
+    /// Submissions marked for (re)indexing that were not yet indexed.
+    pub pending: usize,
+}
+
+impl Consistency {
+    /// Whether store and index agree.
+    pub fn is_consistent(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.duplicated.is_empty()
+    }
+}
+
+/// Compares the index with the store without changing either.
+pub fn check(store: &Store, index: &SearchIndex) -> Result<Consistency> {
+    let mut stored_ids = Vec::with_capacity(store.len());
+    for s in store.submissions() {
+        stored_ids.push(s?.id);
+    }
+    let indexed = index.ids()?;
+    let mut duplicated: Vec<SubmissionId> = indexed
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    duplicated.dedup();
+    let mut unique = indexed.clone();
+    unique.dedup();
+    let stored_set: std::collections::BTreeSet<_> = stored_ids.iter().copied().collect();
+    let indexed_set: std::collections::BTreeSet<_> = unique.iter().copied().collect();
+    Ok(Consistency {
+        stored: stored_ids.len(),
+        indexed: indexed.len(),
+        missing: stored_set.difference(&indexed_set).copied().collect(),
+        extra: indexed_set.difference(&stored_set).copied().collect(),
+        duplicated,
+        pending: store.unindexed()?.len(),
+    })
+}
+
+/// Repairs what [`check`] found: re-indexes missing and duplicated submissions and
+/// removes documents the store does not have.
+pub fn repair(store: &Store, index: &SearchIndex, found: &Consistency) -> Result<usize> {
+    let ids: Vec<SubmissionId> = found
+        .missing
+        .iter()
+        .chain(&found.extra)
+        .chain(&found.duplicated)
+        .copied()
+        .collect();
+    store.mark_unindexed(&ids)?;
+    sync(store, index)
+}
+
 /// Empties the index and indexes every stored submission again.
 pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
     let mut writer = index.writer()?;

@@ -406,6 +406,15 @@ impl Store {
         self.unindexed.apply_batch(batch).map_err(store_err)
     }
 
+    /// Marks these ids as needing (re)indexing.
+    pub fn mark_unindexed(&self, ids: &[SubmissionId]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            batch.insert(&key(*id), &[]);
+        }
+        self.unindexed.apply_batch(batch).map_err(store_err)
+    }
+
     /// Marks every submission as needing indexing (for a rebuild).
     pub fn mark_all_unindexed(&self) -> Result<()> {
         let mut batch = sled::Batch::default();
@@ -482,4 +491,45 @@ fn next_counter(meta: &sled::transaction::TransactionalTree, name: &str) -> Abor
         .unwrap_or(1);
     meta.insert(name.as_bytes(), &(current + 1).to_be_bytes())?;
     Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_format_is_refused_and_names_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), Duration::from_secs(1)).expect("open");
+        store
+            .meta
+            .insert("format", &(STORE_FORMAT + 1).to_be_bytes())
+            .expect("write");
+        store.flush().expect("flush");
+        drop(store);
+        let err = Store::open(dir.path(), Duration::from_secs(1))
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::NewerFormat { .. }), "{err}");
+        assert!(err.to_string().contains("upgrade hubmail"), "{err}");
+    }
+
+    #[test]
+    fn a_second_opener_waits_then_reports_who_holds_the_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = Store::open(dir.path(), Duration::from_secs(1)).expect("open");
+        let started = std::time::Instant::now();
+        let err = Store::open(dir.path(), Duration::from_millis(300))
+            .err()
+            .expect("the store is held");
+        assert!(started.elapsed() >= Duration::from_millis(300), "it waited");
+        assert!(matches!(err, Error::StoreBusy { .. }), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("pid {}", std::process::id())),
+            "{err}"
+        );
+        drop(first);
+        Store::open(dir.path(), Duration::from_secs(5)).expect("free again after close");
+    }
 }

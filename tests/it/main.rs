@@ -1,0 +1,9 @@
+//! Integration tests: each drives the real `hubmail` binary in a temporary directory
+//! through the small harness in `util`.
+
+mod cli_errors;
+mod crash;
+mod golden;
+mod pipe;
+mod sources;
+mod util;

@@ -1,0 +1,196 @@
+//! The test harness: a temporary workspace and a builder for `hubmail` commands.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository's root (for fixtures).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture consultation's configuration.
+pub fn fixture_config() -> PathBuf {
+    repo().join("fixtures/hubmail.toml")
+}
+
+/// The fixture mail folder.
+pub fn fixture_mail() -> PathBuf {
+    repo().join("fixtures/mail")
+}
+
+/// A temporary workspace with a data directory and helpers to build mailboxes.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    config: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// An empty workspace using the embedded default configuration.
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("create a temporary directory"),
+            config: None,
+        }
+    }
+
+    /// A workspace using the fixture consultation's configuration.
+    pub fn with_fixture_config() -> Workspace {
+        let mut ws = Workspace::new();
+        ws.config = Some(fixture_config());
+        ws
+    }
+
+    /// A workspace with a configuration written from text.
+    pub fn with_config_text(text: &str) -> Workspace {
+        let mut ws = Workspace::new();
+        let path = ws.path().join("hubmail.toml");
+        std::fs::write(&path, text).expect("write config");
+        ws.config = Some(path);
+        ws
+    }
+
+    /// The workspace's root.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The data directory the commands use.
+    pub fn data_dir(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    /// Creates an empty Maildir named `name` and returns its path.
+    pub fn maildir(&self, name: &str) -> PathBuf {
+        let root = self.path().join(name);
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(root.join(sub)).expect("create maildir");
+        }
+        root
+    }
+
+    /// A Maildir holding copies of all fixture messages in `new/`.
+    pub fn fixture_maildir(&self) -> PathBuf {
+        let root = self.maildir("contact");
+        for eml in fixture_emls() {
+            let name = eml.file_name().expect("file name");
+            std::fs::copy(&eml, root.join("new").join(name)).expect("copy fixture");
+        }
+        root
+    }
+
+    /// A `hubmail` command with `--data-dir` (and `--config`) set.
+    pub fn cmd(&self) -> Hubmail {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hubmail"));
+        command
+            .current_dir(self.path())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .env_remove("HUBMAIL_CONFIG")
+            .env_remove("HUBMAIL_DATA_DIR")
+            .env_remove("HUBMAIL_CRASH_AT")
+            .env("NO_COLOR", "1");
+        if let Some(config) = &self.config {
+            command.arg("--config").arg(config);
+        }
+        Hubmail {
+            command,
+            stdin: None,
+        }
+    }
+
+    /// Runs `hubmail ARGS --json`-style commands and parses stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cmd().args(args).ok();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of {args:?} is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+}
+
+/// The fixture `.eml` files, sorted.
+pub fn fixture_emls() -> Vec<PathBuf> {
+    let mut emls: Vec<PathBuf> = std::fs::read_dir(fixture_mail())
+        .expect("fixtures/mail exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    emls.sort();
+    emls
+}
+
+/// A command being built.
+pub struct Hubmail {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Hubmail {
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Feeds bytes on standard input.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Runs and returns the output, whatever the exit code.
+    pub fn output(mut self) -> Output {
+        self.command
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("spawn hubmail");
+        if let Some(bytes) = self.stdin.take() {
+            let mut stdin = child.stdin.take().expect("stdin piped");
+            stdin.write_all(&bytes).expect("write stdin");
+        }
+        child.wait_with_output().expect("wait for hubmail")
+    }
+
+    /// Runs and asserts success.
+    pub fn ok(self) -> Output {
+        let out = self.output();
+        assert!(
+            out.status.success(),
+            "hubmail failed with {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+/// Files in a Maildir subfolder.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
