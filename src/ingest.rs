@@ -475,7 +475,10 @@ pub fn run(
             return Err(e);
         }
         // Let a waiting moderator in between batches; otherwise keep the store open.
-        if !crate::store::someone_waiting(&options.data_dir) {
+        if crate::store::someone_waiting(&options.data_dir) {
+            drop(s);
+            crate::store::let_waiters_in(&options.data_dir, Duration::from_secs(2));
+        } else {
             session = Some(s);
         }
     }

@@ -106,16 +106,33 @@ impl Drop for Waiting {
 
 /// Whether another live process is waiting for the store of `data_dir`.
 pub fn someone_waiting(data_dir: &Path) -> bool {
+    waiters(data_dir) > 0
+}
+
+/// After closing the store, gives the processes waiting for it up to `max` to take it
+/// (each removes its `waiting/` entry once it has the store), so that reopening does not
+/// win the race against them.
+pub fn let_waiters_in(data_dir: &Path, max: Duration) {
+    let started = Instant::now();
+    while waiters(data_dir) > 0 && started.elapsed() < max {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn waiters(data_dir: &Path) -> usize {
     let folder = data_dir.join("store").join("waiting");
     let Ok(entries) = std::fs::read_dir(&folder) else {
-        return false;
+        return 0;
     };
-    entries.flatten().any(|e| {
-        let pid = e.file_name().to_string_lossy().into_owned();
-        let alive = Path::new("/proc").join(&pid).exists();
-        if !alive {
-            let _ = std::fs::remove_file(e.path()); // left by a killed waiter
-        }
-        alive && pid != std::process::id().to_string()
-    })
+    entries
+        .flatten()
+        .filter(|e| {
+            let pid = e.file_name().to_string_lossy().into_owned();
+            let alive = Path::new("/proc").join(&pid).exists();
+            if !alive {
+                let _ = std::fs::remove_file(e.path()); // left by a killed waiter
+            }
+            alive && pid != std::process::id().to_string()
+        })
+        .count()
 }

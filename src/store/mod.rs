@@ -13,7 +13,7 @@
 
 mod lock;
 
-pub use lock::someone_waiting;
+pub use lock::{let_waiters_in, someone_waiting};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,8 +2,10 @@
 //! through the small harness in `util`.
 
 mod cli_errors;
+mod concurrency;
 mod crash;
 mod golden;
+mod hostile;
 mod pipe;
 mod sources;
 mod util;

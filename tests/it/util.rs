@@ -151,6 +151,11 @@ impl Hubmail {
         self
     }
 
+    /// The underlying command, for tests that manage the process themselves.
+    pub fn into_command(self) -> Command {
+        self.command
+    }
+
     /// Runs and returns the output, whatever the exit code.
     pub fn output(mut self) -> Output {
         self.command
