@@ -96,14 +96,13 @@ fn hostile_messages_each_end_in_a_defined_state() {
     let all = ws.json(&["queue", "--state", "all", "--json"]);
     let rows = all.as_array().expect("array");
     let by_name = |name: &str| -> &serde_json::Value {
-        let id = rows
+        (rows
             .iter()
             .find(|r| {
                 let shown = ws.json(&["show", &r["id"].to_string(), "--json"]);
                 shown["origin"].as_str().unwrap_or_default().ends_with(name)
             })
-            .unwrap_or_else(|| panic!("{name} was not stored"));
-        id
+            .unwrap_or_else(|| panic!("{name} was not stored"))) as _
     };
     let reason = |name: &str| {
         by_name(name)["reason"]
