@@ -20,16 +20,23 @@ pub struct TrimmedBody {
     pub signature: String,
 }
 
-static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\s*(
-            (on|am)\s.{1,250}\s(wrote|schrieb)\s?:
-          | le\s.{1,250}\s(a\s+écrit|a\s+ecrit)\s?:
-          | el\s.{1,250}\s(escribió|escribio)\s?:
-          | .{1,250}\s(wrote|a\s+écrit|escribió)\s?:
-        )\s*$",
-    )
+/// Verbs that end an attribution line ("… wrote:"), in the consultation's languages and a
+/// few others common in real mail.
+const WROTE: &str =
+    r"(wrote|schrieb|a\s+écrit|a\s+ecrit|escribió|escribio|написал\w*|ha\s+scritto|escreveu)";
+
+/// An attribution that starts like one ("On …", "Le …", "El …", "Am …", or a date) and ends
+/// with the verb: trusted even when wrapped over up to three lines.
+static STRONG_ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?is)^\s*((on|am|le|el|em|il)\s|\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{1,4}}).{{1,300}}{WROTE}\s?:\s*$"
+    ))
     .expect("valid regex")
+});
+
+/// Any single line ending with the verb ("Sarah Doyel wrote:").
+static ATTRIBUTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"(?i)^\s*\S.{{0,250}}{WROTE}\s?:\s*$")).expect("valid regex")
 });
 
 static ORIGINAL_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
@@ -56,66 +63,86 @@ static SENT_FROM_DEVICE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-static UNDERSCORE_RULE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*_{10,}\s*$").expect("valid regex"));
+/// A rule line (`-----`, `_____`, `=====`) that separates a reply from what it quotes.
+static RULE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*([-_=*]\s?){5,}\s*$").expect("valid regex"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Own,
+    Quoted,
+    Signature,
+}
+
+fn is_quote(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+fn is_sig_rule(line: &str) -> bool {
+    line == "-- " || line == "--"
+}
 
 /// Splits a message text into contribution, quoted mail and signature.
+///
+/// Quoted: lines starting with `>` and the attribution above them ("On … wrote:", "Le … a
+/// écrit :", "El … escribió:", also wrapped over two or three lines), and everything from an
+/// "Original Message" rule or an Outlook header block (`From:/De :/De:` followed by
+/// `Sent:/Envoyé :/Enviado:`, `To:`…) down. The signature: from a `-- ` line, or from a
+/// "Sent from my…" line, to the next quoted line. Interleaved replies keep their answers.
 pub fn trim(text: &str) -> TrimmedBody {
     let lines: Vec<&str> = text.lines().collect();
+    let mut role = vec![Role::Own; lines.len()];
 
-    // 1. Where does the quoted earlier message start? The first attribution line (also
-    //    wrapped over two lines), an "Original Message" rule, or an Outlook header block.
-    let quote_start = find_quote_start(&lines);
-    let (mut own, mut quoted_lines): (Vec<&str>, Vec<&str>) = match quote_start {
-        Some(i) => (lines[..i].to_vec(), lines[i..].to_vec()),
-        None => (lines.clone(), Vec::new()),
-    };
-    // A signature placed below the quote (bottom of a top-posted reply) is still the
-    // sender's own: a "-- " line after the last quoted line.
-    if let Some(sig) = quoted_lines.iter().rposition(|l| *l == "-- " || *l == "--") {
-        let after_quotes = !quoted_lines[sig..]
-            .iter()
-            .any(|l| l.trim_start().starts_with('>'));
-        if after_quotes && sig > 0 {
-            own.extend(quoted_lines.split_off(sig));
+    // Everything below an "Original Message" rule or an Outlook header block is quoted.
+    if let Some(cut) = find_cut(&lines) {
+        role[cut..].fill(Role::Quoted);
+    }
+    // Quoted lines, and the attribution lines just above a quote.
+    for (i, line) in lines.iter().enumerate() {
+        if is_quote(line) {
+            role[i] = Role::Quoted;
         }
     }
-
-    // 2. The signature: from the last "-- " line, or a "Sent from my…" line.
-    let sig_start = own
-        .iter()
-        .rposition(|l| *l == "-- " || *l == "--")
-        .or_else(|| own.iter().position(|l| SENT_FROM_DEVICE.is_match(l)));
-    let (own, signature) = match sig_start {
-        Some(i) => (own[..i].to_vec(), own[i..].to_vec()),
-        None => (own, Vec::new()),
-    };
-
-    // 3. Lines quoted with '>' inside what remains (interleaved replies) go to `quoted`.
-    let mut contribution = Vec::with_capacity(own.len());
-    let mut inline_quotes = Vec::new();
-    for line in own {
-        if line.trim_start().starts_with('>') {
-            inline_quotes.push(line);
-        } else {
-            contribution.push(line);
-        }
+    for (start, end) in attributions(&lines) {
+        role[start..=end].fill(Role::Quoted);
     }
-    if !inline_quotes.is_empty() {
-        // A trailing attribution line just above the quotes belongs with them.
-        while contribution.last().is_some_and(|l| l.trim().is_empty()) {
-            contribution.pop();
-        }
-        if contribution.last().is_some_and(|l| ATTRIBUTION.is_match(l))
-            && let Some(attr) = contribution.pop()
+    // A rule line (and blank lines) right above a quoted block belong to it.
+    for i in (0..lines.len()).rev() {
+        if role[i] == Role::Own
+            && i + 1 < lines.len()
+            && role[i + 1] == Role::Quoted
+            && (RULE.is_match(lines[i]) || lines[i].trim().is_empty())
         {
-            inline_quotes.insert(0, attr);
+            role[i] = Role::Quoted;
         }
-        inline_quotes.append(&mut quoted_lines);
-        quoted_lines = inline_quotes;
+    }
+    // The signature: from the last "-- " outside the quotes, or the first "Sent from my…",
+    // down to the next quoted line.
+    let sig_start = (0..lines.len())
+        .rev()
+        .find(|i| role[*i] == Role::Own && is_sig_rule(lines[*i]))
+        .or_else(|| {
+            (0..lines.len()).find(|i| role[*i] == Role::Own && SENT_FROM_DEVICE.is_match(lines[*i]))
+        });
+    if let Some(start) = sig_start {
+        for r in role[start..].iter_mut() {
+            match r {
+                Role::Own => *r = Role::Signature,
+                Role::Quoted => break,
+                Role::Signature => {}
+            }
+        }
     }
 
-    let contribution = join_trimmed(&contribution);
+    let pick = |want: Role| -> Vec<&str> {
+        lines
+            .iter()
+            .zip(&role)
+            .filter(|(_, r)| **r == want)
+            .map(|(l, _)| *l)
+            .collect()
+    };
+    let contribution = join_trimmed(&pick(Role::Own));
     if contribution.is_empty() {
         // Everything looked quoted (a forward, a bare quote): keep it all as the
         // contribution rather than publish nothing.
@@ -127,59 +154,58 @@ pub fn trim(text: &str) -> TrimmedBody {
     }
     TrimmedBody {
         contribution,
-        quoted: join_trimmed(&quoted_lines),
-        signature: join_trimmed(&signature),
+        quoted: join_trimmed(&pick(Role::Quoted)),
+        signature: join_trimmed(&pick(Role::Signature)),
     }
 }
 
-fn find_quote_start(lines: &[&str]) -> Option<usize> {
-    for (i, line) in lines.iter().enumerate() {
-        if ATTRIBUTION.is_match(line) && !line.trim_start().starts_with('>') {
-            // Only when quoted text (or an empty line then quoted text) follows, so a
-            // sentence like "As the minister wrote:" is not taken for an attribution.
-            if followed_by_quote(lines, i + 1) {
-                return Some(i);
-            }
-        }
-        if let Some(next) = lines.get(i + 1) {
-            let joined = format!("{} {}", line.trim(), next.trim());
-            let starts_like_attribution = {
-                let l = line.trim_start().to_lowercase();
-                l.starts_with("on ") || l.starts_with("le ") || l.starts_with("el ")
-            };
-            if starts_like_attribution
-                && !ATTRIBUTION.is_match(line)
-                && ATTRIBUTION.is_match(&joined)
-                && followed_by_quote(lines, i + 2)
-            {
-                return Some(i);
-            }
-        }
+/// Where an "Original Message" rule or an Outlook-style header block starts.
+fn find_cut(lines: &[&str]) -> Option<usize> {
+    lines.iter().enumerate().find_map(|(i, line)| {
         if ORIGINAL_MESSAGE.is_match(line) {
             return Some(i);
         }
-        if HEADER_FROM.is_match(line) && header_block_follows(lines, i) {
-            // Include an underscore rule just above (Outlook).
-            if i > 0 && UNDERSCORE_RULE.is_match(lines[i - 1]) {
-                return Some(i - 1);
-            }
-            return Some(i);
+        (HEADER_FROM.is_match(line) && !is_quote(line) && header_block_follows(lines, i))
+            .then_some(i)
+    })
+}
+
+/// Attribution spans `(first, last)`: a line ending in "wrote:" (or its translations)
+/// followed by a `>` quote, extended up to two lines upwards when wrapped.
+fn attributions(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (end, line) in lines.iter().enumerate() {
+        if is_quote(line) || !line.trim_end().ends_with(':') || !followed_by_quote(lines, end + 1) {
+            continue;
+        }
+        let strong = (end.saturating_sub(2)..=end)
+            .rev()
+            .filter(|start| {
+                !lines[*start..end]
+                    .iter()
+                    .any(|l| is_quote(l) || l.trim().is_empty())
+            })
+            .find(|start| STRONG_ATTRIBUTION.is_match(&lines[*start..=end].join(" ")));
+        if let Some(start) = strong {
+            spans.push((start, end));
+        } else if ATTRIBUTION.is_match(line) {
+            spans.push((end, end));
         }
     }
-    None
+    spans
 }
 
+/// Whether the next non-blank line from `from` is a `>` quote.
 fn followed_by_quote(lines: &[&str], from: usize) -> bool {
-    lines[from.min(lines.len())..]
+    lines
+        .get(from..)
+        .unwrap_or_default()
         .iter()
         .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| l.trim_start().starts_with('>'))
-        || lines[from.min(lines.len())..]
-            .iter()
-            .all(|l| l.trim().is_empty())
+        .is_some_and(|l| is_quote(l))
 }
 
-/// An Outlook-style block: `From:` followed within four lines by at least two other
+/// An Outlook-style block: `From:` followed within five lines by at least two other
 /// header-like lines (Sent/Date, To, Subject…).
 fn header_block_follows(lines: &[&str], from: usize) -> bool {
     lines[from + 1..]
@@ -345,8 +371,40 @@ mod tests {
     }
 
     #[test]
+    fn attribution_wrapped_over_three_lines_without_space_before_wrote() {
+        let t = trim(
+            "Great.\n\nOn Dec 16, 2011, at 12:47 PM, Corey\n<reply@github.com>\nwrote:\n\n> Was this fixed?",
+        );
+        assert_eq!(t.contribution, "Great.");
+        assert!(t.quoted.starts_with("On Dec 16"));
+        let t = trim(
+            ":+1:\n\nOn Tue, Sep 25, 2012 at 8:59 AM, Chris\n<notifications@github.com>wrote:\n\n> Steps",
+        );
+        assert_eq!(t.contribution, ":+1:");
+    }
+
+    #[test]
+    fn interleaved_answers_are_kept() {
+        let t = trim(
+            "On Tue, Example <a@b.org> wrote:\n> first point?\nMy answer one.\n> second point?\nMy answer two.",
+        );
+        assert_eq!(t.contribution, "My answer one.\nMy answer two.");
+        assert!(t.quoted.contains("> second point?"));
+    }
+
+    #[test]
+    fn rule_above_an_outlook_block_goes_with_the_quote() {
+        let t = trim(
+            "Reply here.\n\n ------------------------------\n*From:* Team [mailto:a@b.org]\n*Sent:* Monday\n*To:* me\n*Subject:* x\n\nold",
+        );
+        assert_eq!(t.contribution, "Reply here.");
+    }
+
+    #[test]
     fn sentence_ending_in_wrote_is_not_cut() {
         let text = "As the minister wrote:\nmigration is a fact.\nWe agree.";
+        assert_eq!(trim(text).contribution, text);
+        let text = "We agree with what the minister wrote:";
         assert_eq!(trim(text).contribution, text);
     }
 
