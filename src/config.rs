@@ -30,6 +30,9 @@ pub struct Config {
     /// Store settings.
     #[serde(default)]
     pub store: StoreConfig,
+    /// Who may moderate and how many approvals publish a contribution.
+    #[serde(default)]
+    pub moderation: ModerationConfig,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,
@@ -91,6 +94,29 @@ impl Default for StoreConfig {
         StoreConfig {
             lock_wait_ms: 30_000,
             batch_size: 500,
+        }
+    }
+}
+
+/// Moderation rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationConfig {
+    /// Approvals from distinct moderators needed to approve (peer review); one rejection
+    /// decides.
+    pub approvals_required: u32,
+    /// The moderators allowed to act; empty means anyone.
+    pub moderators: Vec<String>,
+    /// The moderator name used when `--moderator` is not given (else `$USER`).
+    pub default_moderator: Option<String>,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            approvals_required: 1,
+            moderators: Vec::new(),
+            default_moderator: None,
         }
     }
 }
@@ -221,6 +247,18 @@ impl Config {
         }
         if self.limits.max_parts == 0 || self.limits.max_depth == 0 {
             return Err("[limits] max_parts and max_depth must be at least 1".into());
+        }
+        if self.moderation.approvals_required == 0 {
+            return Err("[moderation] approvals_required must be at least 1".into());
+        }
+        if self.moderation.approvals_required as usize > self.moderation.moderators.len()
+            && !self.moderation.moderators.is_empty()
+        {
+            return Err(format!(
+                "[moderation] approvals_required is {} but only {} moderators are listed",
+                self.moderation.approvals_required,
+                self.moderation.moderators.len()
+            ));
         }
         if self.store.batch_size == 0 {
             return Err("[store] batch_size must be at least 1".into());

@@ -17,12 +17,12 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::mailbox::{Incoming, RawMessage, Source};
 use crate::model::{
-    Attachment, Author, Flag, FlagKind, MailHeaders, Origin, RECORD_VERSION, State, Submission,
-    SubmissionId,
+    Attachment, Author, DecisionRecord, Flag, FlagKind, MailHeaders, Origin, RECORD_VERSION,
+    SenderPolicy, SenderRule, State, Submission, SubmissionId,
 };
 use crate::parse::{self, ParsedMessage};
 use crate::store::{DuplicateOf, NewSubmission, Store};
-use crate::{Result, classify, clock, crashpoint, index, lang, route, trim};
+use crate::{Result, classify, clock, crashpoint, index, lang, policy, route, trim};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub enum Outcome {
     Quarantined(SubmissionId),
     /// Already stored: counted on the original.
     Duplicate(DuplicateOf),
+    /// Stored as rejected on arrival (banned sender).
+    Rejected(SubmissionId),
 }
 
 /// Counts of an ingest run (the `--json` contract).
@@ -50,6 +52,8 @@ pub struct Summary {
     pub quarantined: u64,
     /// Copies of messages already stored.
     pub duplicates: u64,
+    /// Mail from banned senders, rejected on arrival.
+    pub rejected: u64,
 }
 
 impl Summary {
@@ -60,6 +64,7 @@ impl Summary {
             Outcome::Ignored(_) => self.ignored += 1,
             Outcome::Quarantined(_) => self.quarantined += 1,
             Outcome::Duplicate(_) => self.duplicates += 1,
+            Outcome::Rejected(_) => self.rejected += 1,
         }
     }
 }
@@ -103,6 +108,9 @@ fn bare_submission(origin: &Origin, raw_sha256: String, raw_size: u64) -> Submis
         raw_sha256,
         raw_size,
         duplicates: 0,
+        approvals: Vec::new(),
+        decision: None,
+        revisions: Vec::new(),
     }
 }
 
@@ -244,8 +252,9 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
         return Ok(Outcome::Duplicate(dup));
     }
 
+    let rules = store.sender_rules()?;
     let analysed = catch_unwind(AssertUnwindSafe(|| {
-        analyse(config, &parsed, &mut submission)
+        analyse(config, &rules, &parsed, &mut submission)
     }));
     if analysed.is_err() {
         return quarantine(
@@ -301,12 +310,13 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
     Ok(match state {
         State::Ignored => Outcome::Ignored(id),
         State::Quarantined => Outcome::Quarantined(id),
+        State::Rejected => Outcome::Rejected(id),
         _ => Outcome::Queued(id),
     })
 }
 
 /// Fills a submission from a parsed message: the pure part of the pipeline.
-pub fn analyse(config: &Config, parsed: &ParsedMessage, s: &mut Submission) {
+pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s: &mut Submission) {
     s.headers = parsed.headers.clone();
     s.subject = parsed.subject.clone();
     let display = parsed.from_name.clone().unwrap_or_default();
@@ -355,6 +365,36 @@ pub fn analyse(config: &Config, parsed: &ParsedMessage, s: &mut Submission) {
         return;
     }
 
+    match policy::applicable(rules, &s.author.address) {
+        Some(rule) if rule.policy == SenderPolicy::Ban => {
+            let why = format!(
+                "sender banned by rule {}{}",
+                rule.pattern,
+                rule.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+            s.state = State::Rejected;
+            s.reason = Some(why.clone());
+            s.decision = Some(DecisionRecord {
+                moderator: PIPELINE_ACTOR.into(),
+                at: s.received,
+                state: State::Rejected,
+                code: None,
+                reason: Some(why),
+            });
+        }
+        Some(rule) => s.flags.push(Flag::new(
+            FlagKind::Trusted,
+            format!(
+                "sender matches the trusted rule {} (set by {})",
+                rule.pattern, rule.by
+            ),
+        )),
+        None => {}
+    }
+
     let trimmed = trim::trim(&parsed.text);
     if s.author.affiliation.is_none() {
         s.author.affiliation =
@@ -364,7 +404,7 @@ pub fn analyse(config: &Config, parsed: &ParsedMessage, s: &mut Submission) {
     s.quoted = trimmed.quoted;
     s.signature = trimmed.signature;
 
-    if s.body.trim().is_empty() && s.attachments.is_empty() {
+    if s.body.trim().is_empty() && s.attachments.is_empty() && s.state == State::Pending {
         s.state = State::Quarantined;
         s.reason = Some("the message has no text and no attachment".into());
         return;

@@ -320,6 +320,172 @@ pub struct Submission {
     /// How many later copies of this message were recognised as duplicates.
     #[serde(default)]
     pub duplicates: u32,
+    /// Approvals given so far (several when the config requires peer review).
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
+    /// The last decision (approve, reject, release, reopen), when there was one.
+    #[serde(default)]
+    pub decision: Option<DecisionRecord>,
+    /// Earlier versions of the publishable fields, oldest first; empty until the first edit
+    /// (revision 1 is then the original).
+    #[serde(default)]
+    pub revisions: Vec<Revision>,
+}
+
+/// One moderator's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Who approved.
+    pub moderator: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A moderator's decision on a submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// Who decided.
+    pub moderator: String,
+    /// When.
+    pub at: Timestamp,
+    /// The state it led to.
+    pub state: State,
+    /// The reason code, for a rejection.
+    pub code: Option<ReasonCode>,
+    /// The reason in the moderator's words (a rejection's text for the contributor).
+    pub reason: Option<String>,
+}
+
+/// Standard rejection reasons, each with wording for the contributor in EN/FR/ES.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonCode {
+    /// Not about the consultation's questions.
+    OffTopic,
+    /// Already received.
+    Duplicate,
+    /// Not in English, French or Spanish.
+    Language,
+    /// Advertising or abuse.
+    Spam,
+    /// Too short or unfinished to publish.
+    Incomplete,
+}
+
+impl ReasonCode {
+    /// Every code, in the order help texts list them.
+    pub const ALL: [ReasonCode; 5] = [
+        ReasonCode::OffTopic,
+        ReasonCode::Duplicate,
+        ReasonCode::Language,
+        ReasonCode::Spam,
+        ReasonCode::Incomplete,
+    ];
+
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::OffTopic => "off-topic",
+            ReasonCode::Duplicate => "duplicate",
+            ReasonCode::Language => "language",
+            ReasonCode::Spam => "spam",
+            ReasonCode::Incomplete => "incomplete",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn parse(name: &str) -> Option<ReasonCode> {
+        ReasonCode::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The default wording for the contributor, in their language.
+    pub fn wording(self, lang: Lang) -> &'static str {
+        use Lang::*;
+        use ReasonCode::*;
+        match (self, lang) {
+            (OffTopic, En) => {
+                "Your message does not answer one of the consultation's discussion questions."
+            }
+            (OffTopic, Fr) => "Votre message ne répond à aucune des questions de la consultation.",
+            (OffTopic, Es) => "Su mensaje no responde a ninguna de las preguntas de la consulta.",
+            (Duplicate, En) => "We have already received this contribution.",
+            (Duplicate, Fr) => "Nous avons déjà reçu cette contribution.",
+            (Duplicate, Es) => "Ya hemos recibido esta contribución.",
+            (Language, En) => "Contributions are accepted in English, French or Spanish.",
+            (Language, Fr) => {
+                "Les contributions sont acceptées en anglais, en français ou en espagnol."
+            }
+            (Language, Es) => "Se aceptan contribuciones en inglés, francés o español.",
+            (Spam, En) => "Your message was identified as advertising or unsolicited mail.",
+            (Spam, Fr) => "Votre message a été identifié comme publicitaire ou non sollicité.",
+            (Spam, Es) => "Su mensaje fue identificado como publicidad o correo no solicitado.",
+            (Incomplete, En) => {
+                "Your contribution seems incomplete; you are welcome to send a complete version."
+            }
+            (Incomplete, Fr) => {
+                "Votre contribution semble incomplète ; vous pouvez nous en envoyer une version complète."
+            }
+            (Incomplete, Es) => {
+                "Su contribución parece incompleta; puede enviarnos una versión completa."
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fields a moderator may edit and the public page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publishable {
+    /// Author's display name.
+    pub author_name: String,
+    /// Author's affiliation.
+    pub affiliation: Option<String>,
+    /// Subject.
+    pub subject: String,
+    /// Contribution text.
+    pub body: String,
+    /// The question it answers.
+    pub question: Option<QuestionRef>,
+}
+
+/// A stored version of the publishable fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    /// 1 for the original, then 2, 3…
+    pub number: u32,
+    /// When this version was replaced.
+    pub replaced_at: Timestamp,
+    /// Who replaced it (the editing moderator).
+    pub replaced_by: String,
+    /// The fields as they were.
+    pub fields: Publishable,
+}
+
+impl Submission {
+    /// The publishable fields as they stand.
+    pub fn publishable(&self) -> Publishable {
+        Publishable {
+            author_name: self.author.name.clone(),
+            affiliation: self.author.affiliation.clone(),
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            question: self.question.clone(),
+        }
+    }
+
+    /// Replaces the publishable fields.
+    pub fn set_publishable(&mut self, p: Publishable) {
+        self.author.name = p.author_name;
+        self.author.affiliation = p.affiliation;
+        self.subject = p.subject;
+        self.body = p.body;
+        self.question = p.question;
+    }
 }
 
 impl Submission {
@@ -347,8 +513,11 @@ pub struct AuditEntry {
     pub seq: u64,
     /// When it happened.
     pub at: Timestamp,
-    /// The submission concerned.
-    pub submission: SubmissionId,
+    /// The submission concerned (`None` for sender-policy changes).
+    pub submission: Option<SubmissionId>,
+    /// What else the entry is about (a sender rule such as `@example.org`).
+    #[serde(default)]
+    pub target: Option<String>,
     /// Who acted: a moderator's name, or `hubmail` for the pipeline.
     pub actor: String,
     /// What was done: `received`, `approve`, `reject`, `edit`…
@@ -359,4 +528,40 @@ pub struct AuditEntry {
     pub to: Option<State>,
     /// Why, in the actor's words.
     pub reason: Option<String>,
+}
+
+/// What a sender rule does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SenderPolicy {
+    /// Mail is still held, flagged `trusted`.
+    Trust,
+    /// Mail is rejected on arrival, with the ban as the reason.
+    Ban,
+}
+
+impl fmt::Display for SenderPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SenderPolicy::Trust => "trust",
+            SenderPolicy::Ban => "ban",
+        })
+    }
+}
+
+/// A trust or ban rule for senders: an address, `@domain`, or `/regex/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderRule {
+    /// Record format version.
+    pub v: u32,
+    /// The pattern as typed: `someone@example.org`, `@example.org` or `/regex/`.
+    pub pattern: String,
+    /// Trust or ban.
+    pub policy: SenderPolicy,
+    /// Why (shown to moderators; a ban's reason is recorded on rejected mail).
+    pub reason: Option<String>,
+    /// Who set it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
 }

@@ -94,6 +94,7 @@ impl Ingest {
             total.ignored += summary.ignored;
             total.quarantined += summary.quarantined;
             total.duplicates += summary.duplicates;
+            total.rejected += summary.rejected;
         }
 
         if self.json {
@@ -112,6 +113,13 @@ impl Ingest {
             )?;
             if total.queued > 0 {
                 writeln!(out, "next: 'hubmail queue' lists what waits for moderation")?;
+            }
+            if total.rejected > 0 {
+                writeln!(
+                    out,
+                    "{} from banned senders, rejected on arrival",
+                    total.rejected
+                )?;
             }
             if total.quarantined > 0 {
                 writeln!(

@@ -4,28 +4,38 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error; `ingest -` (an MTA pipe) follows
 //! sysexits.h instead: 0 stored or knowingly ignored, 65 unusable input, 75 try again.
 
+mod approve;
+mod assign;
 mod check;
+mod decide;
+mod edit;
 mod ingest;
+mod log;
 mod output;
 mod queue;
 mod reindex;
+mod reject;
+mod reopen;
+mod review;
+mod sender;
 mod show;
+mod stats;
 mod views;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use hubmail::config::Config;
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 success, 1 failure, 2 usage error.
+Exit codes: 0 success, 1 failure (the message says what to do next), 2 usage error.
 'hubmail ingest -' (for an MTA pipe) uses sysexits.h: 0 stored or knowingly ignored,
 65 input that retrying cannot help, 75 temporary failure (the MTA should retry).
 
-Quickstart: 'bash scripts/demo.sh' ingests the bundled fixtures and shows the queue.";
+Every listing and 'show' take --json. Quickstart: 'bash scripts/demo.sh'.";
 
 /// hubmail: a moderated, multilingual consultation by email.
 #[derive(Debug, Parser)]
@@ -42,6 +52,9 @@ pub struct Cli {
     /// The configuration file [default: ./hubmail.toml when present, else the embedded default].
     #[arg(long, global = true, env = "HUBMAIL_CONFIG")]
     config: Option<PathBuf>,
+    /// Who is moderating [default: the config's default_moderator, else $USER].
+    #[arg(long, global = true, env = "HUBMAIL_MODERATOR")]
+    moderator: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -51,8 +64,25 @@ enum Command {
     Ingest(ingest::Ingest),
     Queue(queue::Queue),
     Show(show::Show),
-    Reindex(reindex::Reindex),
+    Approve(approve::Approve),
+    Reject(reject::Reject),
+    Edit(edit::Edit),
+    Assign(assign::Assign),
+    Reopen(reopen::Reopen),
+    Release(reopen::Release),
+    Review(review::Review),
+    Sender(sender::Sender),
+    Log(log::Log),
+    Stats(stats::Stats),
     Check(check::Check),
+    Reindex(reindex::Reindex),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: 'hubmail man | man -l -'.
+    Man,
 }
 
 /// What every command gets: the loaded configuration and where the data is.
@@ -61,18 +91,24 @@ pub struct Context {
     pub config: Config,
     /// The data directory.
     pub data_dir: PathBuf,
+    moderator: Option<String>,
 }
 
 impl Context {
-    fn load(cli: &Cli) -> anyhow::Result<Context> {
-        let config = match &cli.config {
+    fn load(
+        config: Option<&Path>,
+        data_dir: PathBuf,
+        moderator: Option<String>,
+    ) -> anyhow::Result<Context> {
+        let config = match config {
             Some(path) => Config::load(path)?,
             None if Path::new("hubmail.toml").exists() => Config::load(Path::new("hubmail.toml"))?,
             None => Config::embedded(),
         };
         Ok(Context {
             config,
-            data_dir: cli.data_dir.clone(),
+            data_dir,
+            moderator,
         })
     }
 
@@ -92,6 +128,17 @@ impl Context {
             data_dir: self.data_dir.clone(),
             lock_wait: self.lock_wait(),
         }
+    }
+
+    /// The moderator acting: `--moderator`, else the config's default, else `$USER`.
+    pub fn moderator(&self) -> String {
+        self.moderator
+            .clone()
+            .or_else(|| self.config.moderation.default_moderator.clone())
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
 }
 
@@ -114,12 +161,39 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Context::load(&cli)?;
-    match cli.command {
+    let command = match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "hubmail",
+                &mut std::io::stdout(),
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        other => other,
+    };
+    let ctx = Context::load(cli.config.as_deref(), cli.data_dir, cli.moderator)?;
+    match command {
         Command::Ingest(cmd) => cmd.execute(&ctx),
         Command::Queue(cmd) => cmd.execute(&ctx),
         Command::Show(cmd) => cmd.execute(&ctx),
-        Command::Reindex(cmd) => cmd.execute(&ctx),
+        Command::Approve(cmd) => cmd.execute(&ctx),
+        Command::Reject(cmd) => cmd.execute(&ctx),
+        Command::Edit(cmd) => cmd.execute(&ctx),
+        Command::Assign(cmd) => cmd.execute(&ctx),
+        Command::Reopen(cmd) => cmd.execute(&ctx),
+        Command::Release(cmd) => cmd.execute(&ctx),
+        Command::Review(cmd) => cmd.execute(&ctx),
+        Command::Sender(cmd) => cmd.execute(&ctx),
+        Command::Log(cmd) => cmd.execute(&ctx),
+        Command::Stats(cmd) => cmd.execute(&ctx),
         Command::Check(cmd) => cmd.execute(&ctx),
+        Command::Reindex(cmd) => cmd.execute(&ctx),
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }

@@ -44,13 +44,25 @@ pub fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// The terminal's width, or 100 when it cannot be told.
+/// The terminal's width: the terminal's own, else `COLUMNS`, else 100.
 pub fn width() -> usize {
+    if let Some((_, cols)) = console::Term::stdout().size_checked() {
+        return usize::from(cols).max(40);
+    }
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
         .filter(|w| *w >= 40)
         .unwrap_or(100)
+}
+
+/// Wraps text in an ANSI SGR code (e.g. "1" bold, "31" red) when `on`.
+pub fn paint(text: &str, code: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 /// Cuts a string to `max` characters, with an ellipsis when cut.

@@ -4,13 +4,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use jiff::Timestamp;
 
-use hubmail::model::{Lang, State, Submission};
+use hubmail::model::{FlagKind, Lang, QuestionRef, State, Submission};
 
 use super::views::QueueRow;
 use super::{Context, output};
 
-/// List submissions: pending ones by default, oldest first.
+/// List submissions: pending ones by default, oldest first, in a table that fits the
+/// terminal (or as JSON).
 #[derive(Debug, Args)]
 pub struct Queue {
     /// Which state to list.
@@ -19,6 +21,18 @@ pub struct Queue {
     /// Only submissions in this language.
     #[arg(long, value_enum)]
     lang: Option<LangArg>,
+    /// Only submissions answering this question (a number, SPACE:NUMBER, or none).
+    #[arg(long, short)]
+    question: Option<String>,
+    /// Only submissions dated on or after this day (YYYY-MM-DD) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Only submissions carrying this flag (e.g. first-time-sender, spam, after-deadline).
+    #[arg(long, value_name = "NAME")]
+    flag: Option<String>,
+    /// Order.
+    #[arg(long, value_enum, default_value = "oldest")]
+    sort: SortOrder,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
@@ -34,6 +48,14 @@ enum StateFilter {
     All,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SortOrder {
+    /// Oldest first (first in, first reviewed).
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
 impl StateFilter {
     fn admits(self, state: State) -> bool {
         match self {
@@ -43,6 +65,17 @@ impl StateFilter {
             StateFilter::Ignored => state == State::Ignored,
             StateFilter::Quarantined => state == State::Quarantined,
             StateFilter::All => true,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            StateFilter::Pending => "pending",
+            StateFilter::Approved => "approved",
+            StateFilter::Rejected => "rejected",
+            StateFilter::Ignored => "ignored",
+            StateFilter::Quarantined => "quarantined",
+            StateFilter::All => "",
         }
     }
 }
@@ -65,19 +98,75 @@ impl From<LangArg> for Lang {
     }
 }
 
+/// Parses `YYYY-MM-DD` (start of that day, UTC) or an RFC 3339 instant.
+pub fn parse_since(text: &str) -> anyhow::Result<Timestamp> {
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    let date: jiff::civil::Date = text.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--since {text:?}: give a day like 2022-01-31 or an instant like 2022-01-31T09:00:00Z"
+        )
+    })?;
+    Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
+}
+
+struct Filter {
+    state: StateFilter,
+    lang: Option<Lang>,
+    question: Option<Option<QuestionRef>>,
+    since: Option<Timestamp>,
+    flag: Option<FlagKind>,
+}
+
+impl Filter {
+    fn admits(&self, s: &Submission) -> bool {
+        self.state.admits(s.state)
+            && self.lang.is_none_or(|l| s.lang == Some(l))
+            && self.question.as_ref().is_none_or(|q| s.question == *q)
+            && self.since.is_none_or(|t| s.date() >= t)
+            && self.flag.is_none_or(|f| s.has_flag(f))
+    }
+}
+
 impl Queue {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let flag = match &self.flag {
+            Some(name) => Some(FlagKind::parse(name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--flag {name:?} is not a flag; flags are spam, auth-fail, first-time-sender, \
+                     after-deadline, attachment-too-large, lang-undetermined, \
+                     unsupported-language, mixed-language, trusted"
+                )
+            })?),
+            None => None,
+        };
+        let filter = Filter {
+            state: self.state,
+            lang: self.lang.map(Lang::from),
+            question: match &self.question {
+                Some(q) => Some(
+                    hubmail::moderate::parse_question(&ctx.config, q)
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            },
+            since: self.since.as_deref().map(parse_since).transpose()?,
+            flag,
+        };
         let session = ctx.session()?;
-        let lang = self.lang.map(Lang::from);
         let mut rows: Vec<Submission> = Vec::new();
         for s in session.store.submissions() {
             let s = s?;
-            if self.state.admits(s.state) && (lang.is_none() || s.lang == lang) {
+            if filter.admits(&s) {
                 rows.push(s);
             }
         }
         drop(session);
         rows.sort_by_key(|s| (s.received, s.id));
+        if matches!(self.sort, SortOrder::Newest) {
+            rows.reverse();
+        }
         if self.json {
             let view: Vec<QueueRow<'_>> = rows.iter().map(QueueRow::new).collect();
             output::json(&view)?;
@@ -85,32 +174,57 @@ impl Queue {
         }
         let mut out = std::io::stdout().lock();
         if rows.is_empty() {
+            let what = self.state.name();
             writeln!(
                 out,
-                "no {} submissions{}",
-                format!("{:?}", self.state).to_lowercase(),
+                "no {}submissions match{}",
+                if what.is_empty() {
+                    String::new()
+                } else {
+                    format!("{what} ")
+                },
                 if matches!(self.state, StateFilter::Pending) {
-                    " — the queue is empty ('hubmail ingest' brings mail in)"
+                    " — nothing waits for moderation ('hubmail ingest' brings mail in)"
                 } else {
                     ""
                 }
             )?;
             return Ok(ExitCode::SUCCESS);
         }
-        print_table(&mut out, &rows, matches!(self.state, StateFilter::All))?;
+        let required = ctx.config.moderation.approvals_required;
+        print_table(
+            &mut out,
+            &rows,
+            matches!(self.state, StateFilter::All),
+            required,
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }
 
-fn print_table(out: &mut dyn Write, rows: &[Submission], with_state: bool) -> std::io::Result<()> {
+fn print_table(
+    out: &mut dyn Write,
+    rows: &[Submission],
+    with_state: bool,
+    approvals_required: u32,
+) -> std::io::Result<()> {
     let width = output::width();
-    let fixed = 5 + 1 + 10 + 1 + 3 + 1 + 4 + 1 + if with_state { 12 } else { 0 };
+    let color = output::color();
+    let id_w = rows
+        .iter()
+        .map(|s| s.id.0.to_string().len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    let state_w = if with_state { 12 } else { 0 };
+    let quorum = approvals_required > 1;
+    let appr_w = if quorum { 5 } else { 0 };
+    let fixed = id_w + 1 + 10 + 1 + 3 + 1 + 4 + 1 + state_w + appr_w;
     let rest = width.saturating_sub(fixed).max(30);
-    let author_w = (rest / 3).clamp(12, 28);
+    let author_w = (rest / 3).clamp(10, 30);
     let subject_w = rest.saturating_sub(author_w + 1).max(10);
-    let bold = output::color();
     let header = format!(
-        "{:>5} {:<10} {:<3} {:<4} {}{:<aw$} {}",
+        "{:>id_w$} {:<10} {:<3} {:<4} {}{}{:<author_w$} SUBJECT [FLAGS]",
         "ID",
         "DATE",
         "LNG",
@@ -120,49 +234,65 @@ fn print_table(out: &mut dyn Write, rows: &[Submission], with_state: bool) -> st
         } else {
             String::new()
         },
+        if quorum { "APPR " } else { "" },
         "AUTHOR",
-        "SUBJECT [FLAGS]",
-        aw = author_w
     );
-    if bold {
-        writeln!(out, "\x1b[1m{header}\x1b[0m")?;
-    } else {
-        writeln!(out, "{header}")?;
-    }
+    writeln!(out, "{}", output::paint(&header, "1", color))?;
     for s in rows {
         let author = match &s.author.affiliation {
             Some(a) => format!("{} ({a})", s.author.name),
             None => s.author.name.clone(),
         };
-        let flags: Vec<&str> = s.flags.iter().map(|f| f.kind.as_str()).collect();
         let mut subject = if s.subject.is_empty() {
             "(no subject)".to_string()
         } else {
             s.subject.clone()
         };
-        if !flags.is_empty() {
-            subject = format!("{subject} [{}]", flags.join(", "));
+        let notes: Vec<String> = s.flags.iter().map(|f| f.kind.to_string()).collect();
+        let approvals = if !quorum {
+            String::new()
+        } else if s.state == State::Pending {
+            format!(
+                "{:<4} ",
+                format!("{}/{}", s.approvals.len(), approvals_required)
+            )
+        } else {
+            "     ".to_string()
+        };
+        if !notes.is_empty() {
+            subject = format!("{subject} [{}]", notes.join(", "));
         }
         if let (false, Some(reason)) = (s.state == State::Pending, &s.reason) {
             subject = format!("{subject} — {reason}");
         }
+        let state = if with_state {
+            let code = match s.state {
+                State::Pending => "33",
+                State::Approved => "32",
+                State::Rejected => "31",
+                State::Ignored => "2",
+                State::Quarantined => "35",
+            };
+            format!(
+                "{} ",
+                output::paint(&format!("{:<11}", s.state.as_str()), code, color)
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{:>5} {:<10} {:<3} {:<4} {}{:<aw$} {}",
+            "{:>id_w$} {:<10} {:<3} {:<4} {}{}{:<author_w$} {}",
             s.id.0,
             s.date().strftime("%Y-%m-%d").to_string(),
             s.lang.map_or("?", |l| l.code()),
             s.question
                 .as_ref()
                 .map_or("-".to_string(), |q| format!("Q{}", q.number)),
-            if with_state {
-                format!("{:<11} ", s.state.as_str())
-            } else {
-                String::new()
-            },
+            state,
+            approvals,
             output::truncate(&author, author_w),
             output::truncate(&subject, subject_w),
-            aw = author_w
         )?;
     }
     Ok(())

@@ -25,6 +25,10 @@ pub struct Show {
     /// Show the quoted earlier mail in full instead of collapsing it.
     #[arg(long)]
     quoted: bool,
+    /// Also show every earlier revision of the publishable fields (the first is the
+    /// original as received).
+    #[arg(long)]
+    revisions: bool,
 }
 
 impl Show {
@@ -41,13 +45,17 @@ impl Show {
         if self.json {
             output::json(&SubmissionView::new(&submission))?;
         } else {
-            print_human(&mut std::io::stdout().lock(), &submission, self.quoted)?;
+            let mut out = std::io::stdout().lock();
+            print_human(&mut out, &submission, self.quoted)?;
+            if self.revisions {
+                print_revisions(&mut out, &submission)?;
+            }
         }
         Ok(ExitCode::SUCCESS)
     }
 }
 
-fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std::io::Result<()> {
+pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std::io::Result<()> {
     let bold = |t: &str| {
         if output::color() {
             format!("\x1b[1m{t}\x1b[0m")
@@ -113,6 +121,35 @@ fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std::io
     for f in &s.flags {
         writeln!(out, "Flag:      {} — {}", f.kind, f.why)?;
     }
+    if !s.approvals.is_empty() {
+        let who: Vec<String> = s
+            .approvals
+            .iter()
+            .map(|a| format!("{} ({})", a.moderator, a.at.strftime("%Y-%m-%d")))
+            .collect();
+        writeln!(out, "Approvals: {}", who.join(", "))?;
+    }
+    if let Some(d) = &s.decision {
+        writeln!(
+            out,
+            "Decision:  {} by {} on {}{}",
+            d.state,
+            d.moderator,
+            d.at.strftime("%Y-%m-%d %H:%M UTC"),
+            d.reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default()
+        )?;
+    }
+    if !s.revisions.is_empty() {
+        writeln!(
+            out,
+            "Revisions: {} earlier ('hubmail show {} --revisions')",
+            s.revisions.len(),
+            s.id
+        )?;
+    }
     if let Some(mid) = &s.headers.message_id {
         writeln!(out, "Message-ID: <{mid}>")?;
     }
@@ -170,4 +207,43 @@ fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std::io
         }
     }
     Ok(())
+}
+
+fn print_revisions(out: &mut dyn Write, s: &Submission) -> std::io::Result<()> {
+    if s.revisions.is_empty() {
+        writeln!(out, "\nNo earlier revisions: this is the text as received.")?;
+        return Ok(());
+    }
+    for r in &s.revisions {
+        let f = &r.fields;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "── revision {}{} (replaced by {} on {})",
+            r.number,
+            if r.number == 1 { ", the original" } else { "" },
+            r.replaced_by,
+            r.replaced_at.strftime("%Y-%m-%d %H:%M UTC")
+        )?;
+        writeln!(
+            out,
+            "Author: {}{}",
+            f.author_name,
+            f.affiliation
+                .as_deref()
+                .map(|a| format!(", {a}"))
+                .unwrap_or_default()
+        )?;
+        writeln!(out, "Subject: {}", f.subject)?;
+        writeln!(
+            out,
+            "Question: {}",
+            f.question
+                .as_ref()
+                .map_or("unassigned".to_string(), |q| q.to_string())
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{}", f.body)?;
+    }
+    writeln!(out, "\n── revision {} (current)", s.revisions.len() + 1)
 }

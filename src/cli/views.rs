@@ -26,6 +26,7 @@ pub struct QueueRow<'a> {
     pub question: Option<u32>,
     pub flags: Vec<&'static str>,
     pub reason: Option<&'a str>,
+    pub approvals: usize,
 }
 
 impl<'a> QueueRow<'a> {
@@ -42,6 +43,7 @@ impl<'a> QueueRow<'a> {
             question: s.question.as_ref().map(|q| q.number),
             flags: s.flags.iter().map(|f| f.kind.as_str()).collect(),
             reason: s.reason.as_deref(),
+            approvals: s.approvals.len(),
         }
     }
 }
@@ -99,6 +101,39 @@ pub struct SubmissionView<'a> {
     pub origin: String,
     pub raw_size: u64,
     pub duplicates: u32,
+    pub approvals: Vec<ApprovalView<'a>>,
+    pub decision: Option<DecisionView<'a>>,
+    pub revisions: Vec<RevisionView<'a>>,
+}
+
+/// An approval in `show --json`.
+#[derive(Debug, Serialize)]
+pub struct ApprovalView<'a> {
+    pub moderator: &'a str,
+    pub at: String,
+}
+
+/// The last decision in `show --json`.
+#[derive(Debug, Serialize)]
+pub struct DecisionView<'a> {
+    pub state: &'static str,
+    pub moderator: &'a str,
+    pub at: String,
+    pub code: Option<&'static str>,
+    pub reason: Option<&'a str>,
+}
+
+/// An earlier revision in `show --json`.
+#[derive(Debug, Serialize)]
+pub struct RevisionView<'a> {
+    pub number: u32,
+    pub replaced_at: String,
+    pub replaced_by: &'a str,
+    pub author: &'a str,
+    pub affiliation: Option<&'a str>,
+    pub subject: &'a str,
+    pub question: Option<u32>,
+    pub body: &'a str,
 }
 
 impl<'a> SubmissionView<'a> {
@@ -146,6 +181,35 @@ impl<'a> SubmissionView<'a> {
             origin: format!("{} {}", s.origin.source, s.origin.location),
             raw_size: s.raw_size,
             duplicates: s.duplicates,
+            approvals: s
+                .approvals
+                .iter()
+                .map(|a| ApprovalView {
+                    moderator: &a.moderator,
+                    at: a.at.to_string(),
+                })
+                .collect(),
+            decision: s.decision.as_ref().map(|d| DecisionView {
+                state: d.state.as_str(),
+                moderator: &d.moderator,
+                at: d.at.to_string(),
+                code: d.code.map(|c| c.as_str()),
+                reason: d.reason.as_deref(),
+            }),
+            revisions: s
+                .revisions
+                .iter()
+                .map(|r| RevisionView {
+                    number: r.number,
+                    replaced_at: r.replaced_at.to_string(),
+                    replaced_by: &r.replaced_by,
+                    author: &r.fields.author_name,
+                    affiliation: r.fields.affiliation.as_deref(),
+                    subject: &r.fields.subject,
+                    question: r.fields.question.as_ref().map(|q| q.number),
+                    body: &r.fields.body,
+                })
+                .collect(),
         }
     }
 }

@@ -24,7 +24,7 @@ use sled::transaction::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Db, Tree};
 
-use crate::model::{AuditEntry, RECORD_VERSION, State, Submission, SubmissionId};
+use crate::model::{AuditEntry, RECORD_VERSION, SenderRule, State, Submission, SubmissionId};
 use crate::{Error, Result};
 
 /// The store format this build writes (bumped when records need migrating).
@@ -43,6 +43,38 @@ pub struct NewSubmission {
     pub content_key: Option<String>,
     /// Who recorded the arrival (for the audit trail).
     pub actor: String,
+}
+
+/// Who did what, for the audit entry written with a change.
+#[derive(Debug, Clone)]
+pub struct AuditDraft {
+    /// The moderator (or `hubmail`).
+    pub actor: String,
+    /// The verb: `approve`, `reject`, `edit`…
+    pub action: String,
+    /// The reason or note.
+    pub reason: Option<String>,
+    /// When.
+    pub at: jiff::Timestamp,
+}
+
+/// What to tell a moderator whose change lost the race to another one.
+fn conflict_message(now: &Submission) -> String {
+    let by = now
+        .decision
+        .as_ref()
+        .map(|d| {
+            format!(
+                " by {} at {}",
+                d.moderator,
+                d.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "submission {} changed while you were deciding: it is now {}{by}; nothing was changed          by you — 'hubmail show {}' shows it as it is",
+        now.id, now.state, now.id
+    )
 }
 
 /// Why a message was recognised as already stored.
@@ -79,6 +111,7 @@ pub struct Store {
     by_message_id: Tree,
     by_content: Tree,
     senders: Tree,
+    sender_rules: Tree,
     unindexed: Tree,
     meta: Tree,
     _holder: lock::Holder,
@@ -138,6 +171,7 @@ impl Store {
             by_message_id: tree("by_message_id")?,
             by_content: tree("by_content")?,
             senders: tree("senders")?,
+            sender_rules: tree("sender_rules")?,
             unindexed: tree("unindexed")?,
             meta: tree("meta")?,
             db,
@@ -319,7 +353,8 @@ impl Store {
                         v: RECORD_VERSION,
                         seq,
                         at: now,
-                        submission: id,
+                        submission: Some(id),
+                        target: None,
                         actor: new.actor.clone(),
                         action: "received".into(),
                         from: None,
@@ -330,6 +365,116 @@ impl Store {
                     Ok(id)
                 },
             )
+            .map_err(tx_err)
+    }
+
+    /// Replaces a submission's record with `after`, appends the audit entry and marks it
+    /// for re-indexing, in one transaction, but only if the stored record still equals
+    /// `before`: when another process changed it meanwhile, nothing is written and the
+    /// error says what the submission is now.
+    pub fn replace(
+        &self,
+        before: &Submission,
+        after: &Submission,
+        audit: &AuditDraft,
+    ) -> Result<()> {
+        let k = key(before.id);
+        let expected = encode(before);
+        let at = audit.at;
+        (&self.submissions, &self.audit, &self.unindexed, &self.meta)
+            .transaction(|(subs, audit_tree, unindexed, meta)| {
+                let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
+                    Error::NoSuchSubmission(before.id.0),
+                ))?;
+                if current.as_ref() != expected.as_slice() {
+                    let now: Submission = decode(&format!("submission {}", before.id), &current)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    return Err(ConflictableTransactionError::Abort(Error::Refused(
+                        conflict_message(&now),
+                    )));
+                }
+                subs.insert(&k, encode(after))?;
+                unindexed.insert(&k, &[])?;
+                let seq = next_counter(meta, "next_audit")?;
+                let entry = AuditEntry {
+                    v: RECORD_VERSION,
+                    seq,
+                    at,
+                    submission: Some(before.id),
+                    target: None,
+                    actor: audit.actor.clone(),
+                    action: audit.action.clone(),
+                    from: Some(before.state),
+                    to: Some(after.state),
+                    reason: audit.reason.clone(),
+                };
+                audit_tree.insert(&seq.to_be_bytes(), encode(&entry))?;
+                Ok(())
+            })
+            .map_err(tx_err)
+    }
+
+    /// The sender rules, in pattern order.
+    pub fn sender_rules(&self) -> Result<Vec<SenderRule>> {
+        self.sender_rules
+            .iter()
+            .values()
+            .map(|v| decode("sender rule", &v.map_err(store_err)?))
+            .collect()
+    }
+
+    /// Adds or replaces a sender rule, with its audit entry, in one transaction.
+    pub fn put_sender_rule(&self, rule: &SenderRule) -> Result<()> {
+        (&self.sender_rules, &self.audit, &self.meta)
+            .transaction(|(rules, audit, meta)| {
+                rules.insert(rule.pattern.as_bytes(), encode(rule))?;
+                let seq = next_counter(meta, "next_audit")?;
+                let entry = AuditEntry {
+                    v: RECORD_VERSION,
+                    seq,
+                    at: rule.at,
+                    submission: None,
+                    target: Some(rule.pattern.clone()),
+                    actor: rule.by.clone(),
+                    action: format!("sender-{}", rule.policy),
+                    from: None,
+                    to: None,
+                    reason: rule.reason.clone(),
+                };
+                audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                Ok(())
+            })
+            .map_err(tx_err)
+    }
+
+    /// Removes a sender rule (audited); returns whether it existed.
+    pub fn remove_sender_rule(
+        &self,
+        pattern: &str,
+        actor: &str,
+        at: jiff::Timestamp,
+    ) -> Result<bool> {
+        (&self.sender_rules, &self.audit, &self.meta)
+            .transaction(|(rules, audit, meta)| {
+                if rules.remove(pattern.as_bytes())?.is_none() {
+                    return Ok(false);
+                }
+                let seq = next_counter(meta, "next_audit")?;
+                let entry = AuditEntry {
+                    v: RECORD_VERSION,
+                    seq,
+                    at,
+                    submission: None,
+                    target: Some(pattern.to_string()),
+                    actor: actor.to_string(),
+                    action: "sender-remove".into(),
+                    from: None,
+                    to: None,
+                    reason: None,
+                };
+                audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                Ok(true)
+            })
             .map_err(tx_err)
     }
 

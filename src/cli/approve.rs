@@ -1,0 +1,61 @@
+//! `hubmail approve ID…`: publish contributions (or add an approval toward the quorum).
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use hubmail::model::{SenderPolicy, SenderRule};
+use hubmail::moderate::Action;
+
+use super::{Context, decide};
+
+/// Approve submissions. With peer review ([moderation] approvals_required > 1) each
+/// approval from a different moderator counts, and the submission is published when enough
+/// have approved.
+#[derive(Debug, Args)]
+pub struct Approve {
+    /// The submissions' ids.
+    #[arg(required = true)]
+    ids: Vec<u64>,
+    /// Also trust each sender's address from now on (their mail is still held, flagged
+    /// `trusted`).
+    #[arg(long)]
+    trust_sender: bool,
+    /// Show what would happen without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Approve {
+    pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let code = decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
+            Ok(Action::Approve)
+        })?;
+        if self.trust_sender && !self.dry_run {
+            let session = ctx.session()?;
+            let moderator = ctx.moderator();
+            for id in &self.ids {
+                let s = session.store.get(hubmail::model::SubmissionId(*id))?;
+                if s.author.address.is_empty() {
+                    continue;
+                }
+                session.store.put_sender_rule(&SenderRule {
+                    v: hubmail::model::RECORD_VERSION,
+                    pattern: s.author.address.clone(),
+                    policy: SenderPolicy::Trust,
+                    reason: Some(format!("approved submission {id}")),
+                    by: moderator.clone(),
+                    at: hubmail::clock::now(),
+                })?;
+                if !self.json {
+                    println!("trusted sender {}", s.author.address);
+                }
+            }
+            session.store.flush()?;
+        }
+        Ok(code)
+    }
+}

@@ -1,0 +1,89 @@
+//! The shared path of every moderation command: resolve the moderator, apply an action to
+//! each id through the library's state machine, bring the index up to date, report.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use hubmail::model::SubmissionId;
+use hubmail::moderate::{self, Action};
+
+use super::{Context, output};
+
+/// One id's result, for `--json`.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    id: u64,
+    ok: bool,
+    state: Option<&'static str>,
+    message: String,
+}
+
+/// Applies `action` (built per id) to each id; prints one line per id (or JSON); exits 1
+/// when any id was refused.
+pub fn run_many(
+    ctx: &Context,
+    ids: &[u64],
+    dry_run: bool,
+    json: bool,
+    mut action_for: impl FnMut(SubmissionId) -> anyhow::Result<Action>,
+) -> anyhow::Result<ExitCode> {
+    let moderator = ctx.moderator();
+    let session = ctx.session()?;
+    let mut outcomes = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let sid = SubmissionId(id);
+        let result = action_for(sid).and_then(|action| {
+            Ok(moderate::decide(
+                &session.store,
+                &ctx.config,
+                sid,
+                &action,
+                &moderator,
+                dry_run,
+            )?)
+        });
+        outcomes.push(match result {
+            Ok(applied) => Outcome {
+                id,
+                ok: true,
+                state: Some(applied.after.state.as_str()),
+                message: if dry_run {
+                    format!("would have {}", applied.summary)
+                } else {
+                    applied.summary
+                },
+            },
+            Err(e) => Outcome {
+                id,
+                ok: false,
+                state: None,
+                message: output::error_chain(&e),
+            },
+        });
+    }
+    if !dry_run {
+        session.store.flush()?;
+        hubmail::index::sync(&session.store, &session.index)?;
+    }
+    drop(session);
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
+    if json {
+        output::json(&outcomes)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        for o in &outcomes {
+            if o.ok {
+                writeln!(out, "{}", o.message)?;
+            } else {
+                eprintln!("hubmail: {}", o.message);
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

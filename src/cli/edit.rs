@@ -1,0 +1,235 @@
+//! `hubmail edit ID`: correct the publishable fields in `$VISUAL`/`$EDITOR`.
+//!
+//! The store is not held while the editor is open: the record is read, the moderator edits
+//! a small document, and the change is applied only if nobody changed the submission
+//! meanwhile. An invalid or refused edit is never thrown away: the file is kept and the
+//! message says how to apply it again.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use hubmail::config::Config;
+use hubmail::model::{Publishable, Submission, SubmissionId};
+use hubmail::moderate::{self, Action};
+
+use super::Context;
+
+/// Edit a submission's author name, affiliation, subject, text and question in your
+/// editor ($VISUAL, else $EDITOR, else vi). The edit is validated and stored as a new
+/// revision; earlier versions stay ('hubmail show ID --revisions').
+#[derive(Debug, Args)]
+pub struct Edit {
+    /// The submission's id.
+    id: u64,
+    /// Apply an edited document from this file instead of opening an editor.
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+}
+
+impl Edit {
+    pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let id = SubmissionId(self.id);
+        let summary = match &self.from {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                apply_document(ctx, id, &text, path)?
+            }
+            None => edit_interactively(ctx, id)?,
+        };
+        println!("{summary}");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Opens the editor on a submission's document and applies the result; returns the
+/// summary line. The store is not held while the editor is open.
+pub fn edit_interactively(ctx: &Context, id: SubmissionId) -> anyhow::Result<String> {
+    moderate::check_moderator(&ctx.config, &ctx.moderator()).map_err(anyhow::Error::msg)?;
+    let before = ctx.session()?.store.get(id)?; // the store is released right away
+    let original = render(&before);
+    std::fs::create_dir_all(&ctx.data_dir)?;
+    let file = ctx
+        .data_dir
+        .join(format!("edit-{}-{}.txt", id, std::process::id()));
+    std::fs::write(&file, &original)?;
+    run_editor(&file)?;
+    let edited = std::fs::read_to_string(&file)?;
+    if edited == original || edited.trim().is_empty() {
+        let _ = std::fs::remove_file(&file);
+        return Ok(format!("no change to submission {id}; nothing stored"));
+    }
+    let summary = apply_document(ctx, id, &edited, &file)?;
+    let _ = std::fs::remove_file(&file);
+    Ok(summary)
+}
+
+/// Validates an edited document and stores it as a new revision. On any problem the
+/// error says where the text is kept and how to apply it again.
+fn apply_document(
+    ctx: &Context,
+    id: SubmissionId,
+    text: &str,
+    file: &Path,
+) -> anyhow::Result<String> {
+    let keep_hint = |e: String| {
+        anyhow::anyhow!(
+            "{e}\nyour edit is kept in {}; fix it and run 'hubmail edit {id} --from {}'",
+            file.display(),
+            file.display()
+        )
+    };
+    let fields = parse(&ctx.config, text).map_err(keep_hint)?;
+    let session = ctx.session()?;
+    let applied = moderate::decide(
+        &session.store,
+        &ctx.config,
+        id,
+        &Action::Edit { fields },
+        &ctx.moderator(),
+        false,
+    )
+    .map_err(|e| keep_hint(e.to_string()))?;
+    session.store.flush()?;
+    hubmail::index::sync(&session.store, &session.index)?;
+    Ok(applied.summary)
+}
+
+/// Opens the editor on a file and waits for it.
+pub fn run_editor(file: &Path) -> anyhow::Result<()> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_string());
+    // Through the shell, so that EDITOR="code --wait" works.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("hubmail-editor")
+        .arg(file)
+        .status()
+        .with_context(|| format!("starting the editor {editor:?}"))?;
+    if !status.success() {
+        anyhow::bail!(
+            "the editor {editor:?} exited with {status}; nothing stored (your text is in {})",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// The document a moderator edits.
+pub fn render(s: &Submission) -> String {
+    let question = match &s.question {
+        Some(q) => q.to_string(),
+        None => "none".to_string(),
+    };
+    format!(
+        "# hubmail edit {id}: change the fields and the text below the empty line, then save\n\
+         # and quit. Lines starting with '#' up here are ignored. The original is kept\n\
+         # ('hubmail show {id} --revisions'). Question: a number, SPACE:NUMBER, or none.\n\
+         Author: {author}\n\
+         Affiliation: {affiliation}\n\
+         Subject: {subject}\n\
+         Question: {question}\n\
+         \n\
+         {body}\n",
+        id = s.id,
+        author = s.author.name,
+        affiliation = s.author.affiliation.as_deref().unwrap_or_default(),
+        subject = s.subject,
+        body = s.body,
+    )
+}
+
+/// Parses an edited document; the error names the offending line or field.
+pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
+    let mut author = None;
+    let mut affiliation = None;
+    let mut subject = None;
+    let mut question = None;
+    let mut lines = text.lines().enumerate();
+    for (n, line) in lines.by_ref() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((field, value)) = line.split_once(':') else {
+            return Err(format!(
+                "line {}: {line:?} is not 'Field: value' (the fields end at the first empty line)",
+                n + 1
+            ));
+        };
+        let value = value.trim().to_string();
+        match field.trim().to_ascii_lowercase().as_str() {
+            "author" => author = Some(value),
+            "affiliation" => affiliation = Some(value),
+            "subject" => subject = Some(value),
+            "question" => question = Some(value),
+            other => {
+                return Err(format!(
+                    "line {}: unknown field {other:?}; the fields are Author, Affiliation, \
+                     Subject and Question",
+                    n + 1
+                ));
+            }
+        }
+    }
+    let body: Vec<&str> = lines.map(|(_, l)| l).collect();
+    let body = body.join("\n").trim_matches('\n').trim_end().to_string();
+    let missing = |name: &str| format!("the field {name}: is missing");
+    let question = moderate::parse_question(config, &question.ok_or_else(|| missing("Question"))?)?;
+    Ok(Publishable {
+        author_name: author.ok_or_else(|| missing("Author"))?,
+        affiliation: affiliation.filter(|a| !a.is_empty()),
+        subject: subject.ok_or_else(|| missing("Subject"))?,
+        body,
+        question,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_fields_and_keeps_hashes_in_the_text() {
+        let config = Config::embedded();
+        let doc = "# comment\nAuthor: Ana\nAffiliation: \nSubject: S\nQuestion: 2\n\n#1 priority: jobs\n\nMore.\n";
+        let p = parse(&config, doc).expect("valid");
+        assert_eq!(p.author_name, "Ana");
+        assert_eq!(p.affiliation, None);
+        assert_eq!(p.body, "#1 priority: jobs\n\nMore.");
+        assert_eq!(p.question.map(|q| q.number), Some(2));
+    }
+
+    #[test]
+    fn parse_errors_name_the_problem() {
+        let config = Config::embedded();
+        assert!(
+            parse(&config, "Autor: x\n\nbody")
+                .expect_err("typo")
+                .contains("unknown field")
+        );
+        assert!(
+            parse(&config, "Author: x\nSubject: s\n\nbody")
+                .expect_err("missing")
+                .contains("Question")
+        );
+        assert!(
+            parse(&config, "Author: x\nSubject: s\nQuestion: two\n\nbody")
+                .expect_err("bad")
+                .contains("not a question")
+        );
+    }
+}
