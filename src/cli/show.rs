@@ -150,6 +150,12 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
             s.id
         )?;
     }
+    if !s.headers.recipients.is_empty() {
+        writeln!(out, "To:        {}", s.headers.recipients.join(", "))?;
+    }
+    if let Some(parent) = s.headers.in_reply_to.first() {
+        writeln!(out, "In-Reply-To: <{parent}>")?;
+    }
     if let Some(mid) = &s.headers.message_id {
         writeln!(out, "Message-ID: <{mid}>")?;
     }
