@@ -33,6 +33,9 @@ pub struct Config {
     /// Who may moderate and how many approvals publish a contribution.
     #[serde(default)]
     pub moderation: ModerationConfig,
+    /// Search settings.
+    #[serde(default)]
+    pub search: SearchConfig,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,
@@ -117,6 +120,22 @@ impl Default for ModerationConfig {
             approvals_required: 1,
             moderators: Vec::new(),
             default_moderator: None,
+        }
+    }
+}
+
+/// Search settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Where saved searches (`NAME.query`) live, relative to the working directory.
+    pub saved_queries: std::path::PathBuf,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            saved_queries: std::path::PathBuf::from("queries"),
         }
     }
 }

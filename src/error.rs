@@ -75,6 +75,9 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A search query that does not parse (the message points at the offending part).
+    #[error("{0}")]
+    Query(crate::index::query::QueryError),
     /// A request that breaks a rule (an illegal state change, an unknown question, …).
     #[error("{0}")]
     Refused(String),
@@ -90,6 +93,7 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::NewerFormat { .. }
             | Error::NoSuchSubmission(_)
+            | Error::Query(_)
             | Error::Mailbox { .. }
             | Error::Refused(_) => false,
         }

@@ -17,6 +17,7 @@ mod reindex;
 mod reject;
 mod reopen;
 mod review;
+mod search;
 mod sender;
 mod show;
 mod stats;
@@ -71,6 +72,7 @@ enum Command {
     Reopen(reopen::Reopen),
     Release(reopen::Release),
     Review(review::Review),
+    Search(search::Search),
     Sender(sender::Sender),
     Log(log::Log),
     Stats(stats::Stats),
@@ -189,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reopen(cmd) => cmd.execute(&ctx),
         Command::Release(cmd) => cmd.execute(&ctx),
         Command::Review(cmd) => cmd.execute(&ctx),
+        Command::Search(cmd) => cmd.execute(&ctx),
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
         Command::Stats(cmd) => cmd.execute(&ctx),

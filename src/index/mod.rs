@@ -8,7 +8,9 @@
 //! The index follows the store through the store's `unindexed` set: [`sync`] indexes
 //! whatever is marked there and unmarks it only after tantivy committed.
 
+pub mod query;
 mod schema;
+mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -17,12 +19,13 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
+pub use search::{Facets, Hit, Results, SearchRequest, Sort};
 
 use crate::model::{Submission, SubmissionId};
 use crate::store::Store;
 use crate::{Error, Result};
 
-fn index_err(e: tantivy::TantivyError) -> Error {
+pub(crate) fn index_err(e: tantivy::TantivyError) -> Error {
     Error::Index(e.to_string())
 }
 
@@ -56,6 +59,26 @@ impl SearchIndex {
                 .map_err(|e| Error::io("writing", &version_file, e))?;
         }
         Ok((SearchIndex { index, fields, dir }, fresh))
+    }
+
+    /// Opens the index for searching only: no store needed, nothing written. `None` when
+    /// the index is missing or of another schema version (the caller then opens the store,
+    /// which rebuilds it).
+    pub fn open_existing(data_dir: &Path) -> Result<Option<SearchIndex>> {
+        let dir = data_dir.join("index");
+        let version = std::fs::read_to_string(dir.join("hubmail-schema-version")).ok();
+        if version.as_deref().map(str::trim) != Some(&SCHEMA_VERSION.to_string()) {
+            return Ok(None);
+        }
+        let directory = tantivy::directory::MmapDirectory::open(&dir)
+            .map_err(|e| Error::Index(e.to_string()))?;
+        let index = match Index::open(directory) {
+            Ok(index) => index,
+            Err(_) => return Ok(None),
+        };
+        schema::register_analyzers(&index);
+        let (_, fields) = schema::build();
+        Ok(Some(SearchIndex { index, fields, dir }))
     }
 
     /// The index folder.

@@ -13,7 +13,7 @@ use tantivy::{DateTime, Index, TantivyDocument};
 use crate::model::{Lang, Submission};
 
 /// The schema's version, written beside the index.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Analyzer names registered with the index.
 const PLAIN: &str = "hub_plain";
@@ -29,6 +29,7 @@ fn analyzer_name(lang: Option<Lang>) -> &'static str {
 
 /// The fields, by role. Language-specific text fields are indexed `[en, fr, es, und]`.
 #[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)] // each field is named after what it holds
 pub struct Fields {
     pub id: tantivy::schema::Field,
     pub state: tantivy::schema::Field,
@@ -39,7 +40,7 @@ pub struct Fields {
     pub body: [tantivy::schema::Field; 4],
     pub author: tantivy::schema::Field,
     pub affiliation: tantivy::schema::Field,
-    pub from: tantivy::schema::Field,
+    pub address: tantivy::schema::Field,
     pub objective: tantivy::schema::Field,
     pub received: tantivy::schema::Field,
     pub attachment: tantivy::schema::Field,
@@ -75,16 +76,16 @@ pub fn build() -> (Schema, Fields) {
         .map(|l| b.add_text_field(&format!("body_{}", suffix(l)), text(analyzer_name(l), true)));
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
-        state: b.add_text_field("state", STRING | STORED),
-        lang: b.add_text_field("lang", STRING | STORED),
-        space: b.add_text_field("space", STRING | STORED),
-        question: b.add_text_field("question", STRING | STORED),
+        state: b.add_text_field("state", STRING | STORED | FAST),
+        lang: b.add_text_field("lang", STRING | STORED | FAST),
+        space: b.add_text_field("space", STRING | STORED | FAST),
+        question: b.add_text_field("question", STRING | STORED | FAST),
         subject,
         body,
         author: b.add_text_field("author", text(PLAIN, true)),
         affiliation: b.add_text_field("affiliation", text(PLAIN, true)),
-        from: b.add_text_field("from", text(PLAIN, false)),
-        objective: b.add_u64_field("objective", INDEXED | STORED),
+        address: b.add_text_field("address", text(PLAIN, false)),
+        objective: b.add_u64_field("objective", INDEXED | STORED | FAST),
         received: b.add_date_field("received", INDEXED | STORED | FAST),
         attachment: b.add_text_field("attachment", text(PLAIN, true)),
         has: b.add_text_field("has", STRING),
@@ -146,7 +147,7 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     if let Some(a) = &s.author.affiliation {
         doc.add_text(f.affiliation, a);
     }
-    doc.add_text(f.from, format!("{} {}", s.author.name, s.author.address));
+    doc.add_text(f.address, &s.author.address);
     for o in &s.objectives {
         doc.add_u64(f.objective, u64::from(*o));
     }

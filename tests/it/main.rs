@@ -10,5 +10,6 @@ mod moderation;
 mod pipe;
 mod races;
 mod review;
+mod search;
 mod sources;
 mod util;

@@ -1,0 +1,481 @@
+//! Running a parsed query against the index: language-aware expansion of words and
+//! phrases, filters, ranking (BM25) or date order, snippets with highlights, facets.
+//!
+//! Only the stored fields of the page being returned are loaded; counting and facets read
+//! fast fields, never stored documents.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TokenStream;
+use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use super::SearchIndex;
+use super::query::{self, Node, Scope};
+use crate::model::State;
+use crate::{Error, Result};
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first (BM25).
+    Relevance,
+    /// Oldest first.
+    DateAscending,
+    /// Newest first.
+    DateDescending,
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query, in hubmail's query language.
+    pub query: String,
+    /// Moderators' search: every state, `state:` allowed, sender addresses searchable.
+    pub moderator: bool,
+    /// How many hits to return.
+    pub limit: usize,
+    /// How many to skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+    /// Also count matches by language, question, objective and state.
+    pub facets: bool,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Submission id.
+    pub id: u64,
+    /// BM25 score (0 when sorted by date).
+    pub score: f32,
+    /// Subject.
+    pub subject: String,
+    /// Author's name.
+    pub author: String,
+    /// Affiliation.
+    pub affiliation: Option<String>,
+    /// Language code, or `und`.
+    pub lang: String,
+    /// Question number.
+    pub question: Option<u32>,
+    /// Discussion space.
+    pub space: Option<String>,
+    /// Moderation state.
+    pub state: String,
+    /// Date (the mail's date, or its arrival).
+    pub date: Timestamp,
+    /// An excerpt of the text around the matches.
+    pub snippet: String,
+    /// Matched parts of the snippet, as character offsets `[start, end)`.
+    pub highlights: Vec<(usize, usize)>,
+}
+
+/// Counts of matches by category.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    /// By language code.
+    pub lang: BTreeMap<String, u64>,
+    /// By question number (`none` for unassigned).
+    pub question: BTreeMap<String, u64>,
+    /// By GCM objective.
+    pub objective: BTreeMap<u64, u64>,
+    /// By state.
+    pub state: BTreeMap<String, u64>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    /// How many documents match in all.
+    pub total: usize,
+    /// The requested page.
+    pub hits: Vec<Hit>,
+    /// Counts, when asked for.
+    pub facets: Option<Facets>,
+}
+
+impl SearchIndex {
+    /// Parses and compiles a query (without running it): for validation and tests.
+    pub fn compile(&self, text: &str, moderator: bool) -> Result<Box<dyn Query>> {
+        let node = query::parse(text).map_err(Error::Query)?;
+        let compiled = Compiler {
+            index: self,
+            moderator,
+        }
+        .node(&node)?;
+        let compiled = if is_negative(&node) {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::Must, compiled),
+            ])) as Box<dyn Query>
+        } else {
+            compiled
+        };
+        Ok(if moderator {
+            compiled
+        } else {
+            // The public sees approved contributions only.
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, compiled),
+                (
+                    Occur::Must,
+                    self.filter(Term::from_field_text(
+                        self.fields.state,
+                        State::Approved.as_str(),
+                    )),
+                ),
+            ]))
+        })
+    }
+
+    fn filter(&self, term: Term) -> Box<dyn Query> {
+        Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            0.0,
+        ))
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<Results> {
+        let compiled = self.compile(&request.query, request.moderator)?;
+        let reader = self.index.reader().map_err(super::index_err)?;
+        let searcher = reader.searcher();
+        let total = searcher
+            .search(&compiled, &Count)
+            .map_err(super::index_err)?;
+        let page: Vec<(f32, DocAddress)> = if request.limit == 0 {
+            Vec::new()
+        } else {
+            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+            match request.sort {
+                Sort::Relevance => searcher
+                    .search(&compiled, &top.order_by_score())
+                    .map_err(super::index_err)?,
+                Sort::DateAscending | Sort::DateDescending => {
+                    let order = if request.sort == Sort::DateAscending {
+                        Order::Asc
+                    } else {
+                        Order::Desc
+                    };
+                    searcher
+                        .search(
+                            &compiled,
+                            &top.order_by_fast_field::<DateTime>("received", order),
+                        )
+                        .map_err(super::index_err)?
+                        .into_iter()
+                        .map(|(_, addr)| (0.0, addr))
+                        .collect()
+                }
+            }
+        };
+        let hits = self.hits(&searcher, compiled.as_ref(), &page)?;
+        let facets = if request.facets {
+            Some(self.facets(&searcher, compiled.as_ref())?)
+        } else {
+            None
+        };
+        Ok(Results {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        page: &[(f32, DocAddress)],
+    ) -> Result<Vec<Hit>> {
+        let f = &self.fields;
+        let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, addr) in page {
+            let doc: TantivyDocument = searcher.doc(*addr).map_err(super::index_err)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let lang = text(f.lang).unwrap_or_else(|| "und".into());
+            let body_field = match lang.as_str() {
+                "en" => f.body[0],
+                "fr" => f.body[1],
+                "es" => f.body[2],
+                _ => f.body[3],
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(body_field) {
+                let mut generator = SnippetGenerator::create(searcher, query, body_field)
+                    .map_err(super::index_err)?;
+                generator.set_max_num_chars(220);
+                slot.insert(generator);
+            }
+            let body = text(body_field).unwrap_or_default();
+            let snippet = generators
+                .get(&body_field)
+                .map(|g| g.snippet(&body))
+                .filter(|s| !s.fragment().is_empty());
+            let (snippet, highlights) = match snippet {
+                Some(s) => {
+                    let fragment = s.fragment();
+                    let to_chars =
+                        |byte: usize| fragment[..byte.min(fragment.len())].chars().count();
+                    let ranges = s
+                        .highlighted()
+                        .iter()
+                        .map(|r| (to_chars(r.start), to_chars(r.end)))
+                        .collect();
+                    (fragment.to_string(), ranges)
+                }
+                None => (body.chars().take(200).collect(), Vec::new()),
+            };
+            let question = text(f.question).and_then(|q| q.parse().ok());
+            hits.push(Hit {
+                id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
+                score: *score,
+                subject: text(f.subject_stored).unwrap_or_default(),
+                author: text(f.author).unwrap_or_default(),
+                affiliation: text(f.affiliation),
+                lang,
+                question,
+                space: text(f.space),
+                state: text(f.state).unwrap_or_default(),
+                date: doc
+                    .get_first(f.received)
+                    .and_then(|v| v.as_datetime())
+                    .and_then(|d| Timestamp::from_second(d.into_timestamp_secs()).ok())
+                    .unwrap_or(Timestamp::UNIX_EPOCH),
+                snippet: snippet.replace(['\n', '\r'], " "),
+                highlights,
+            });
+        }
+        Ok(hits)
+    }
+
+    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets> {
+        let docs = searcher
+            .search(query, &DocSetCollector)
+            .map_err(super::index_err)?;
+        let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for addr in docs {
+            by_segment
+                .entry(addr.segment_ord)
+                .or_default()
+                .push(addr.doc_id);
+        }
+        let mut facets = Facets::default();
+        let mut buf = String::new();
+        for (segment, docs) in by_segment {
+            let reader = searcher.segment_reader(segment);
+            let fast = reader.fast_fields();
+            for (name, target) in [
+                ("lang", &mut facets.lang),
+                ("question", &mut facets.question),
+                ("state", &mut facets.state),
+            ] {
+                let Some(column) = fast.str(name).map_err(super::index_err)? else {
+                    continue;
+                };
+                for doc in &docs {
+                    for ord in column.term_ords(*doc) {
+                        buf.clear();
+                        if column.ord_to_str(ord, &mut buf).unwrap_or(false) {
+                            *target.entry(buf.clone()).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            if let Ok(column) = fast.u64("objective") {
+                for doc in &docs {
+                    for value in column.values_for_doc(*doc) {
+                        *facets.objective.entry(value).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Ok(facets)
+    }
+}
+
+fn is_negative(node: &Node) -> bool {
+    match node {
+        Node::Not(_) => true,
+        Node::And(items) => items.iter().all(is_negative),
+        _ => false,
+    }
+}
+
+struct Compiler<'i> {
+    index: &'i SearchIndex,
+    moderator: bool,
+}
+
+impl Compiler<'_> {
+    fn node(&self, node: &Node) -> Result<Box<dyn Query>> {
+        let f = &self.index.fields;
+        Ok(match node {
+            Node::And(items) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for item in items {
+                    match item {
+                        Node::Not(inner) => clauses.push((Occur::MustNot, self.node(inner)?)),
+                        other => clauses.push((Occur::Must, self.node(other)?)),
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Node::Or(items) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for item in items {
+                    let q = self.node(item)?;
+                    let q = if is_negative(item) {
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                            (Occur::Must, q),
+                        ]))
+                    } else {
+                        q
+                    };
+                    clauses.push((Occur::Should, q));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Node::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.node(inner)?),
+            ])),
+            Node::Word(scope, text) => self.text(*scope, text, false)?,
+            Node::Phrase(scope, text) => self.text(*scope, text, true)?,
+            Node::Lang(lang) => self
+                .index
+                .filter(Term::from_field_text(f.lang, lang.code())),
+            Node::Question(q) => {
+                let value = q.map_or("none".to_string(), |n| n.to_string());
+                self.index.filter(Term::from_field_text(f.question, &value))
+            }
+            // A tag is strong evidence: it scores (a saved search "objective:19 OR diaspora"
+            // ranks tagged contributions first), unlike the pure filters around it.
+            Node::Objective(n) => Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.objective, u64::from(*n)),
+                    IndexRecordOption::Basic,
+                )),
+                3.0,
+            )),
+            Node::HasAttachment => self
+                .index
+                .filter(Term::from_field_text(f.has, "attachment")),
+            Node::State(state) => {
+                if !self.moderator {
+                    return Err(Error::Refused(
+                        "state: is for moderators; add --all to search every state".into(),
+                    ));
+                }
+                self.index
+                    .filter(Term::from_field_text(f.state, state.as_str()))
+            }
+            Node::Date(from, to) => {
+                let bound = |t: &Option<Timestamp>, inclusive: bool| match t {
+                    None => Bound::Unbounded,
+                    Some(t) => {
+                        let term = Term::from_field_date_for_search(
+                            f.received,
+                            DateTime::from_timestamp_secs(t.as_second()),
+                        );
+                        if inclusive {
+                            Bound::Included(term)
+                        } else {
+                            Bound::Excluded(term)
+                        }
+                    }
+                };
+                Box::new(ConstScoreQuery::new(
+                    Box::new(RangeQuery::new(bound(from, true), bound(to, false))),
+                    0.0,
+                ))
+            }
+        })
+    }
+
+    /// The fields a scope searches, with a boost for each.
+    fn fields(&self, scope: Scope) -> Vec<(Field, f32)> {
+        let f = &self.index.fields;
+        let subjects = f.subject.iter().map(|s| (*s, 2.0));
+        let bodies = f.body.iter().map(|b| (*b, 1.0));
+        match scope {
+            Scope::All => {
+                let mut all: Vec<(Field, f32)> = subjects.chain(bodies).collect();
+                all.extend([(f.author, 1.5), (f.affiliation, 1.5), (f.attachment, 1.0)]);
+                if self.moderator {
+                    all.push((f.address, 1.0));
+                }
+                all
+            }
+            Scope::From => {
+                let mut v = vec![(f.author, 1.0)];
+                if self.moderator {
+                    v.push((f.address, 1.0));
+                }
+                v
+            }
+            Scope::Author => vec![(f.author, 1.0)],
+            Scope::Affiliation => vec![(f.affiliation, 1.0)],
+            Scope::Subject => subjects.collect(),
+            Scope::Body => bodies.collect(),
+        }
+    }
+
+    /// A word or phrase, analysed with each field's own analyzer (so each language's
+    /// stemmer and stop words apply), matched in any of the scope's fields.
+    fn text(&self, scope: Scope, text: &str, phrase: bool) -> Result<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.fields(scope) {
+            let mut analyzer = self
+                .index
+                .index
+                .tokenizer_for_field(field)
+                .map_err(super::index_err)?;
+            let mut stream = analyzer.token_stream(text);
+            let mut terms: Vec<(usize, Term)> = Vec::new();
+            while stream.advance() {
+                let token = stream.token();
+                terms.push((token.position, Term::from_field_text(field, &token.text)));
+            }
+            let q: Box<dyn Query> = match terms.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    terms.remove(0).1,
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ if phrase || terms.len() > 1 => Box::new(PhraseQuery::new_with_offset(terms)),
+                _ => continue,
+            };
+            let q: Box<dyn Query> = if (boost - 1.0).abs() > f32::EPSILON {
+                Box::new(BoostQuery::new(q, boost))
+            } else {
+                q
+            };
+            clauses.push((Occur::Should, q));
+        }
+        Ok(if clauses.is_empty() {
+            Box::new(EmptyQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        })
+    }
+}
