@@ -69,6 +69,60 @@ impl Summary {
     }
 }
 
+/// Time spent per pipeline stage, accumulated over a process (for `ingest --timings` and
+/// the benchmark). Atomics, so the cost is two clock reads per stage and message.
+pub mod stages {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
+
+    /// A pipeline stage.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Stage {
+        /// MIME parsing (mail-parser) and HTML conversion.
+        Parse = 0,
+        /// Language detection (whatlang).
+        Language = 1,
+        /// Classification, quote trimming, routing, flags.
+        Analysis = 2,
+        /// A whole message (the store's share is what parse and analysis leave).
+        Process = 3,
+        /// The durable flush of a batch.
+        Flush = 4,
+        /// Indexing and committing a batch.
+        Index = 5,
+    }
+
+    /// Stage names, in `Stage` order.
+    pub const NAMES: [&str; 6] = ["parse", "language", "analysis", "store", "flush", "index"];
+
+    static NANOS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+
+    /// Runs `f`, adding its duration to `stage`.
+    pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        NANOS[stage as usize].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
+    }
+
+    /// Milliseconds spent so far per stage, by name (each stage excluding the ones
+    /// nested in it, so they add up).
+    pub fn snapshot() -> Vec<(&'static str, f64)> {
+        let ms = |i: usize| NANOS[i].load(Ordering::Relaxed) as f64 / 1e6;
+        let (parse, language, analysis, process) = (ms(0), ms(1), ms(2), ms(3));
+        vec![
+            (NAMES[0], parse),
+            (NAMES[1], language),
+            (NAMES[2], (analysis - language).max(0.0)),
+            (NAMES[3], (process - parse - analysis).max(0.0)),
+            (NAMES[4], ms(4)),
+            (NAMES[5], ms(5)),
+        ]
+    }
+}
+
+use stages::Stage;
+
 /// The actor name recorded in the audit trail for the pipeline.
 pub const PIPELINE_ACTOR: &str = "hubmail";
 
@@ -228,7 +282,9 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
     }
     let mut submission = bare_submission(origin, sha.clone(), raw.len() as u64);
 
-    let parsed = match catch_unwind(AssertUnwindSafe(|| parse::parse(raw, &config.limits))) {
+    let parsed = match stages::time(Stage::Parse, || {
+        catch_unwind(AssertUnwindSafe(|| parse::parse(raw, &config.limits)))
+    }) {
         Ok(Ok(parsed)) => parsed,
         Ok(Err(malformed)) => {
             describe_unparsed(raw, &mut submission);
@@ -253,9 +309,11 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
     }
 
     let rules = store.sender_rules()?;
-    let analysed = catch_unwind(AssertUnwindSafe(|| {
-        analyse(config, &rules, &parsed, &mut submission)
-    }));
+    let analysed = stages::time(Stage::Analysis, || {
+        catch_unwind(AssertUnwindSafe(|| {
+            analyse(config, &rules, &parsed, &mut submission)
+        }))
+    });
     if analysed.is_err() {
         return quarantine(
             store,
@@ -410,7 +468,9 @@ pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s:
         return;
     }
 
-    let detection = lang::detect(&s.body, &s.subject, &s.headers.content_language);
+    let detection = stages::time(Stage::Language, || {
+        lang::detect(&s.body, &s.subject, &s.headers.content_language)
+    });
     s.lang = detection.lang;
     s.lang_confidence = (detection.confidence * 100.0).round() / 100.0;
     s.other_langs = detection.others;
@@ -490,7 +550,7 @@ pub fn run(
         let mut done: Vec<&Incoming> = Vec::with_capacity(batch.len());
         let mut failure = None;
         for incoming in &batch {
-            match process(config, &s.store, incoming) {
+            match stages::time(Stage::Process, || process(config, &s.store, incoming)) {
                 Ok(outcome) => {
                     crashpoint::hit("after-store");
                     summary.count(outcome);
@@ -505,11 +565,11 @@ pub fn run(
         }
         crashpoint::hit("before-flush");
         // The durability point: only after this flush may the source let go.
-        s.store.flush()?;
+        stages::time(Stage::Flush, || s.store.flush())?;
         crashpoint::hit("after-flush");
         source.mark_processed(&done)?;
         crashpoint::hit("after-release");
-        index::sync(&s.store, &s.index)?;
+        stages::time(Stage::Index, || index::sync(&s.store, &s.index))?;
         crashpoint::hit("after-index");
         if let Some(e) = failure {
             return Err(e);

@@ -13,12 +13,21 @@ use whatlang::{Detector, Lang as WLang};
 
 use crate::model::{Flag, FlagKind, Lang};
 
-/// How much text detection reads (in bytes, cut at a character boundary).
-const PREFIX_BYTES: usize = 4096;
+/// How much text detection reads (in bytes, cut at a character boundary): a language
+/// shows in its first paragraph, and cost must not grow with the message.
+const PREFIX_BYTES: usize = 1024;
+/// The unrestricted detector (about 70 languages) reads less: it only has to tell a
+/// consultation language from another one.
+const SCREEN_BYTES: usize = 384;
+/// How much of each paragraph votes on a mix; the first and last paragraphs vote, since a
+/// mixed contribution switches language between them.
+const PARAGRAPH_BYTES: usize = 250;
+const FIRST_PARAGRAPHS: usize = 3;
+const LAST_PARAGRAPHS: usize = 2;
 /// Fewer letters than this cannot be told apart reliably.
 const MIN_LETTERS: usize = 20;
 /// A paragraph needs this many letters to vote on a mix.
-const MIN_PARAGRAPH_LETTERS: usize = 120;
+const MIN_PARAGRAPH_LETTERS: usize = 100;
 
 static ALLOWED: LazyLock<Detector> =
     LazyLock::new(|| Detector::with_allowlist(vec![WLang::Eng, WLang::Fra, WLang::Spa]));
@@ -75,8 +84,11 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
         return undetermined(declared, "too little text to tell the language");
     }
 
-    // Another language altogether? Ask the unrestricted detector first.
-    if let Some(info) = whatlang::detect(&sample)
+    // One unrestricted detection answers most messages: when its best guess is one of
+    // ours it is also what the allowlisted detector would say. Only when it names another
+    // language that it is not sure of does the allowlisted detector decide.
+    let unrestricted = whatlang::detect(prefix(&sample, SCREEN_BYTES));
+    if let Some(info) = &unrestricted
         && ours(info.lang()).is_none()
         && info.is_reliable()
     {
@@ -95,11 +107,14 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
             )],
         };
     }
-
-    let Some(info) = ALLOWED.detect(&sample) else {
-        return undetermined(declared, "the detector found no language");
+    let info = match unrestricted.filter(|i| ours(i.lang()).is_some() && i.is_reliable()) {
+        Some(info) => info,
+        None => match ALLOWED.detect(&sample) {
+            Some(info) => info,
+            None => return undetermined(declared, "the detector found no language"),
+        },
     };
-    let lang = ours(info.lang()).expect("the allowlist holds only our languages");
+    let lang = ours(info.lang()).expect("only our languages reach here");
     if !info.is_reliable() && info.confidence() < 0.5 {
         return undetermined(
             declared,
@@ -117,7 +132,7 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
         others: Vec::new(),
         flags: Vec::new(),
     };
-    mixed(prefix(text, 4 * PREFIX_BYTES), &mut detection);
+    mixed(text, &mut detection);
     detection
 }
 
@@ -138,15 +153,39 @@ fn undetermined(declared: Option<Lang>, why: &str) -> Detection {
 }
 
 /// Flags a contribution whose long paragraphs are in different languages, each holding at
-/// least a quarter of the text.
+/// least a quarter of the text. Reads the start of the first paragraphs only.
 fn mixed(text: &str, detection: &mut Detection) {
+    let long: Vec<&str> = text
+        .split("\n\n")
+        .filter(|p| letters(prefix(p, PARAGRAPH_BYTES)) >= MIN_PARAGRAPH_LETTERS)
+        .collect();
+    if long.len() < 2 {
+        return;
+    }
+    // The common case costs two detections: a mixed contribution switches language
+    // between its first and last paragraphs. Only then are the others consulted.
+    let first = ALLOWED.detect(prefix(long[0], PARAGRAPH_BYTES));
+    let last = ALLOWED.detect(prefix(long[long.len() - 1], PARAGRAPH_BYTES));
+    match (first, last) {
+        (Some(a), Some(b)) if a.lang() != b.lang() => {}
+        _ => return,
+    }
+    let paragraphs: Vec<&str> = if long.len() <= FIRST_PARAGRAPHS + LAST_PARAGRAPHS {
+        long
+    } else {
+        long[..FIRST_PARAGRAPHS]
+            .iter()
+            .chain(&long[long.len() - LAST_PARAGRAPHS..])
+            .copied()
+            .collect()
+    }
+    .into_iter()
+    .map(|p| prefix(p, PARAGRAPH_BYTES))
+    .collect();
     let mut share: Vec<(Lang, usize)> = Vec::new();
     let mut total = 0usize;
-    for paragraph in text.split("\n\n") {
+    for paragraph in paragraphs {
         let n = letters(paragraph);
-        if n < MIN_PARAGRAPH_LETTERS {
-            continue;
-        }
         let Some(info) = ALLOWED.detect(paragraph) else {
             continue;
         };

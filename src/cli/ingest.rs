@@ -32,6 +32,10 @@ pub struct Ingest {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Also report the time spent per stage (parse, language, analysis, store, flush,
+    /// index), in the JSON as `timings_ms`, else on stderr.
+    #[arg(long)]
+    timings: bool,
     /// '-' to read one message from standard input.
     #[arg(value_name = "-")]
     stdin: Option<String>,
@@ -97,9 +101,25 @@ impl Ingest {
             total.rejected += summary.rejected;
         }
 
+        let timings = ingest::stages::snapshot();
         if self.json {
-            output::json(&total)?;
-        } else if !self.is_pipe() || std::io::stdout().is_terminal() {
+            let mut value = serde_json::to_value(total)?;
+            if self.timings {
+                value["timings_ms"] = timings
+                    .iter()
+                    .map(|(n, ms)| (n.to_string(), serde_json::json!((ms * 10.0).round() / 10.0)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            output::json(&value)?;
+        } else if self.timings {
+            let parts: Vec<String> = timings
+                .iter()
+                .map(|(n, ms)| format!("{n} {ms:.0} ms"))
+                .collect();
+            eprintln!("timings: {}", parts.join(", "));
+        }
+        if !self.json && (!self.is_pipe() || std::io::stdout().is_terminal()) {
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,

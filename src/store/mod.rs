@@ -12,8 +12,10 @@
 //! failing; long runs close and reopen the store between batches to let others in.
 
 mod lock;
+mod pack;
 
 pub use lock::{let_waiters_in, someone_waiting};
+pub use pack::PackRef;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,7 +30,12 @@ use crate::model::{AuditEntry, RECORD_VERSION, SenderRule, State, Submission, Su
 use crate::{Error, Result};
 
 /// The store format this build writes (bumped when records need migrating).
-pub const STORE_FORMAT: u32 = 1;
+///
+/// - 1: JSON records; raw messages and attachments inline in sled.
+/// - 2: records over 512 bytes zstd-compressed; raw messages and attachments in pack
+///   files (`raw_refs`, `blob_refs`). Format 1 data is still read as it is, so opening a
+///   format 1 directory only updates the marker.
+pub const STORE_FORMAT: u32 = 2;
 
 /// A submission ready to be written, with everything that goes in the same transaction.
 #[derive(Debug, Clone)]
@@ -105,7 +112,10 @@ pub struct Store {
     dir: PathBuf,
     submissions: Tree,
     raw: Tree,
+    raw_refs: Tree,
     blobs: Tree,
+    blob_refs: Tree,
+    packs: std::sync::Mutex<pack::Packs>,
     audit: Tree,
     by_raw: Tree,
     by_message_id: Tree,
@@ -129,15 +139,30 @@ fn id_from(bytes: &[u8]) -> Result<SubmissionId> {
     Ok(SubmissionId(u64::from_be_bytes(arr)))
 }
 
+/// Marks a zstd-compressed JSON record (0xFE never starts UTF-8 JSON).
+const COMPRESSED: u8 = 0xFE;
+
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).expect("records serialise: they hold only strings, numbers and lists")
+    let json = serde_json::to_vec(value)
+        .expect("records serialise: they hold only strings, numbers and lists");
+    if json.len() <= 512 {
+        return json;
+    }
+    let mut out = vec![COMPRESSED];
+    out.extend(pack::compress(&json));
+    out
 }
 
 fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+    let corrupt = |message: String| Error::Corrupt {
         key: what.to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    if bytes.first() == Some(&COMPRESSED) {
+        let json = pack::decompress(&bytes[1..]).map_err(|e| corrupt(e.to_string()))?;
+        return serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
 }
 
 fn store_err(e: sled::Error) -> Error {
@@ -165,7 +190,10 @@ impl Store {
         let store = Store {
             submissions: tree("submissions")?,
             raw: tree("raw")?,
+            raw_refs: tree("raw_refs")?,
             blobs: tree("blobs")?,
+            blob_refs: tree("blob_refs")?,
+            packs: std::sync::Mutex::new(pack::Packs::open(&dir.join("packs"))?),
             audit: tree("audit")?,
             by_raw: tree("by_raw")?,
             by_message_id: tree("by_message_id")?,
@@ -199,16 +227,30 @@ impl Store {
                         supported: STORE_FORMAT,
                     })
                 } else {
+                    if found < STORE_FORMAT {
+                        // 1 -> 2 needs no rewrite: format 1 data is read as it is.
+                        self.meta
+                            .insert("format", &STORE_FORMAT.to_be_bytes())
+                            .map_err(store_err)?;
+                    }
                     Ok(())
                 }
             }
         }
     }
 
-    /// Makes everything written so far durable (one fsync for a whole batch).
+    /// Makes everything written so far durable (one fsync for a whole batch): the packs
+    /// first, so that no flushed record points at bytes not yet on disk.
     pub fn flush(&self) -> Result<()> {
+        self.packs().sync()?;
         self.db.flush().map_err(store_err)?;
         Ok(())
+    }
+
+    fn packs(&self) -> std::sync::MutexGuard<'_, pack::Packs> {
+        self.packs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Whether these bytes, this Message-ID or this content were stored before.
@@ -289,10 +331,26 @@ impl Store {
     /// returns its new id. Not durable until [`Store::flush`].
     pub fn insert(&self, new: &NewSubmission) -> Result<SubmissionId> {
         let now = new.submission.received;
+        // The bytes go to the packs first; the transaction then writes the references.
+        let raw_ref = match &new.raw {
+            Some(bytes) => Some(encode(&self.packs().append(bytes)?)),
+            None => None,
+        };
+        let mut blob_refs = Vec::new();
+        for (sha, bytes) in &new.blobs {
+            if !self
+                .blob_refs
+                .contains_key(sha.as_bytes())
+                .map_err(store_err)?
+                && !self.blobs.contains_key(sha.as_bytes()).map_err(store_err)?
+            {
+                blob_refs.push((sha.clone(), encode(&self.packs().append(bytes)?)));
+            }
+        }
         (
             &self.submissions,
-            &self.raw,
-            &self.blobs,
+            &self.raw_refs,
+            &self.blob_refs,
             &self.audit,
             &self.by_raw,
             &self.by_message_id,
@@ -304,7 +362,7 @@ impl Store {
             .transaction(
                 |(
                     subs,
-                    raw,
+                    raw_refs,
                     blobs,
                     audit,
                     by_raw,
@@ -320,13 +378,11 @@ impl Store {
                     record.id = id;
                     record.v = RECORD_VERSION;
                     subs.insert(&k, encode(&record))?;
-                    if let Some(bytes) = &new.raw {
-                        raw.insert(&k, bytes.as_slice())?;
+                    if let Some(r) = &raw_ref {
+                        raw_refs.insert(&k, r.as_slice())?;
                     }
-                    for (sha, bytes) in &new.blobs {
-                        if blobs.get(sha.as_bytes())?.is_none() {
-                            blobs.insert(sha.as_bytes(), bytes.as_slice())?;
-                        }
+                    for (sha, r) in &blob_refs {
+                        blobs.insert(sha.as_bytes(), r.as_slice())?;
                     }
                     by_raw.insert(record.raw_sha256.as_bytes(), &k)?;
                     if let Some(mid) = &record.headers.message_id
@@ -491,8 +547,12 @@ impl Store {
     /// The raw message, byte for byte.
     pub fn raw(&self, id: SubmissionId) -> Result<Vec<u8>> {
         let record = self.get(id)?;
+        if let Some(r) = self.raw_refs.get(key(id)).map_err(store_err)? {
+            let r: PackRef = decode(&format!("raw reference {id}"), &r)?;
+            return self.packs().read(&r);
+        }
         if let Some(bytes) = self.raw.get(key(id)).map_err(store_err)? {
-            return Ok(bytes.to_vec());
+            return Ok(bytes.to_vec()); // format 1: inline
         }
         let spooled = spool_path(&self.dir, &record.raw_sha256);
         std::fs::read(&spooled).map_err(|e| Error::io("reading", spooled, e))
@@ -500,11 +560,20 @@ impl Store {
 
     /// An attachment's bytes by digest.
     pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(r) = self.blob_refs.get(sha256).map_err(store_err)? {
+            let r: PackRef = decode(&format!("attachment {sha256}"), &r)?;
+            return self.packs().read(&r).map(Some);
+        }
         Ok(self
             .blobs
             .get(sha256)
             .map_err(store_err)?
             .map(|b| b.to_vec()))
+    }
+
+    /// Bytes on disk: sled's files and the packs.
+    pub fn disk_size(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk().map_err(store_err)? + self.packs().disk_size())
     }
 
     /// Every submission, in id order.
