@@ -18,3 +18,6 @@ cargo clippy --locked --all-targets -- -D warnings
 
 echo "== cargo test"
 cargo test --locked
+
+echo "== scripts/bench.sh --quick (keeps the benchmark working; asserts no timing)"
+bash scripts/bench.sh --quick

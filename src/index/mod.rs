@@ -34,6 +34,8 @@ pub struct SearchIndex {
     index: Index,
     fields: Fields,
     dir: PathBuf,
+    /// Opened on first use and kept: opening a reader costs more than a search.
+    reader: std::sync::OnceLock<tantivy::IndexReader>,
 }
 
 impl SearchIndex {
@@ -58,7 +60,15 @@ impl SearchIndex {
             std::fs::write(&version_file, SCHEMA_VERSION.to_string())
                 .map_err(|e| Error::io("writing", &version_file, e))?;
         }
-        Ok((SearchIndex { index, fields, dir }, fresh))
+        Ok((
+            SearchIndex {
+                index,
+                fields,
+                dir,
+                reader: std::sync::OnceLock::new(),
+            },
+            fresh,
+        ))
     }
 
     /// Opens the index for searching only: no store needed, nothing written. `None` when
@@ -78,7 +88,12 @@ impl SearchIndex {
         };
         schema::register_analyzers(&index);
         let (_, fields) = schema::build();
-        Ok(Some(SearchIndex { index, fields, dir }))
+        Ok(Some(SearchIndex {
+            index,
+            fields,
+            dir,
+            reader: std::sync::OnceLock::new(),
+        }))
     }
 
     /// The index folder.
@@ -90,16 +105,37 @@ impl SearchIndex {
         self.index.writer(64 * 1024 * 1024).map_err(index_err)
     }
 
+    /// A searcher on the index as last committed (the reader is opened once).
+    pub(crate) fn searcher(&self) -> Result<tantivy::Searcher> {
+        if let Some(reader) = self.reader.get() {
+            return Ok(reader.searcher());
+        }
+        let reader = self
+            .index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_err)?;
+        Ok(self.reader.get_or_init(|| reader).searcher())
+    }
+
+    /// Makes this process's reader see the latest commit.
+    fn reload(&self) -> Result<()> {
+        if let Some(reader) = self.reader.get() {
+            reader.reload().map_err(index_err)?;
+        }
+        Ok(())
+    }
+
     /// How many documents the index holds (as of its last commit).
     pub fn num_docs(&self) -> Result<u64> {
-        let reader = self.index.reader().map_err(index_err)?;
-        Ok(reader.searcher().num_docs())
+        Ok(self.searcher()?.num_docs())
     }
 
     /// Every submission id in the index (for consistency checks).
     pub fn ids(&self) -> Result<Vec<SubmissionId>> {
-        let reader = self.index.reader().map_err(index_err)?;
-        let searcher = reader.searcher();
+        self.reload()?;
+        let searcher = self.searcher()?;
         let mut ids = Vec::new();
         for segment in searcher.segment_readers() {
             let store = segment
@@ -139,6 +175,7 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     }
     writer.commit().map_err(index_err)?;
     writer.wait_merging_threads().map_err(index_err)?;
+    index.reload()?;
     store.mark_indexed(&ids)?;
     Ok(ids.len())
 }
@@ -214,6 +251,7 @@ pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
     writer.delete_all_documents().map_err(index_err)?;
     writer.commit().map_err(index_err)?;
     writer.wait_merging_threads().map_err(index_err)?;
+    index.reload()?;
     store.mark_all_unindexed()?;
     sync(store, index)
 }

@@ -24,6 +24,9 @@ use super::query::{self, Node, Scope};
 use crate::model::State;
 use crate::{Error, Result};
 
+/// How much of a contribution's text the snippet is taken from.
+const SNIPPET_SOURCE_BYTES: usize = 1200;
+
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -149,18 +152,20 @@ impl SearchIndex {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<Results> {
         let compiled = self.compile(&request.query, request.moderator)?;
-        let reader = self.index.reader().map_err(super::index_err)?;
-        let searcher = reader.searcher();
-        let total = searcher
-            .search(&compiled, &Count)
-            .map_err(super::index_err)?;
-        let page: Vec<(f32, DocAddress)> = if request.limit == 0 {
-            Vec::new()
+        let searcher = self.searcher()?;
+        // One pass over the matches: the count and the page together.
+        let (total, page): (usize, Vec<(f32, DocAddress)>) = if request.limit == 0 {
+            (
+                searcher
+                    .search(&compiled, &Count)
+                    .map_err(super::index_err)?,
+                Vec::new(),
+            )
         } else {
             let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
             match request.sort {
                 Sort::Relevance => searcher
-                    .search(&compiled, &top.order_by_score())
+                    .search(&compiled, &(Count, top.order_by_score()))
                     .map_err(super::index_err)?,
                 Sort::DateAscending | Sort::DateDescending => {
                     let order = if request.sort == Sort::DateAscending {
@@ -168,15 +173,19 @@ impl SearchIndex {
                     } else {
                         Order::Desc
                     };
-                    searcher
+                    let (total, page) = searcher
                         .search(
                             &compiled,
-                            &top.order_by_fast_field::<DateTime>("received", order),
+                            &(
+                                Count,
+                                top.order_by_fast_field::<DateTime>("received", order),
+                            ),
                         )
-                        .map_err(super::index_err)?
-                        .into_iter()
-                        .map(|(_, addr)| (0.0, addr))
-                        .collect()
+                        .map_err(super::index_err)?;
+                    (
+                        total,
+                        page.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                    )
                 }
             }
         };
@@ -200,7 +209,9 @@ impl SearchIndex {
         page: &[(f32, DocAddress)],
     ) -> Result<Vec<Hit>> {
         let f = &self.fields;
-        let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
+        // One generator per language field, and none where the query has no word for that
+        // field (a filter-only query, or words of another field): no excerpt to look for.
+        let mut generators: HashMap<Field, Option<SnippetGenerator>> = HashMap::new();
         let mut hits = Vec::with_capacity(page.len());
         for (score, addr) in page {
             let doc: TantivyDocument = searcher.doc(*addr).map_err(super::index_err)?;
@@ -217,15 +228,31 @@ impl SearchIndex {
                 _ => f.body[3],
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(body_field) {
-                let mut generator = SnippetGenerator::create(searcher, query, body_field)
-                    .map_err(super::index_err)?;
-                generator.set_max_num_chars(220);
-                slot.insert(generator);
+                let mut has_terms = false;
+                query.query_terms(&mut |term, _| has_terms |= term.field() == body_field);
+                slot.insert(if has_terms {
+                    let mut generator = SnippetGenerator::create(searcher, query, body_field)
+                        .map_err(super::index_err)?;
+                    generator.set_max_num_chars(220);
+                    Some(generator)
+                } else {
+                    None
+                });
             }
             let body = text(body_field).unwrap_or_default();
+            // The excerpt comes from the start of the text: analysing whole long
+            // contributions for ten snippets would cost more than the search itself.
+            let head = {
+                let mut end = body.len().min(SNIPPET_SOURCE_BYTES);
+                while !body.is_char_boundary(end) {
+                    end -= 1;
+                }
+                &body[..end]
+            };
             let snippet = generators
                 .get(&body_field)
-                .map(|g| g.snippet(&body))
+                .and_then(Option::as_ref)
+                .map(|g| g.snippet(head))
                 .filter(|s| !s.fragment().is_empty());
             let (snippet, highlights) = match snippet {
                 Some(s) => {
