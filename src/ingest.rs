@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::parse::{self, ParsedMessage};
 use crate::store::{DuplicateOf, NewSubmission, Store};
-use crate::{Result, classify, clock, crashpoint, index, lang, policy, route, trim};
+use crate::{Result, classify, clock, crashpoint, index, lang, notify, policy, route, trim};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +210,7 @@ fn quarantine(
         blobs: Vec::new(),
         content_key: None,
         actor: PIPELINE_ACTOR.into(),
+        ack: None,
     })?;
     Ok(Outcome::Quarantined(id))
 }
@@ -358,12 +359,14 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
     }
 
     let state = submission.state;
+    let ack = notify::ack_request(config, &submission, &parsed);
     let id = store.insert(&NewSubmission {
         submission,
         raw: Some(raw.to_vec()),
         blobs,
         content_key,
         actor: PIPELINE_ACTOR.into(),
+        ack,
     })?;
     Ok(match state {
         State::Ignored => Outcome::Ignored(id),

@@ -19,6 +19,7 @@ pub mod lang;
 pub mod mailbox;
 pub mod model;
 pub mod moderate;
+pub mod notify;
 pub mod parse;
 pub mod policy;
 pub mod route;

@@ -565,3 +565,77 @@ pub struct SenderRule {
     /// When.
     pub at: Timestamp,
 }
+
+/// What an outgoing message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailKind {
+    /// The receipt of a contribution.
+    Ack,
+    /// A contribution was approved.
+    Approved,
+    /// A contribution was rejected.
+    Rejected,
+    /// The moderators' digest of new pending submissions.
+    Digest,
+}
+
+impl MailKind {
+    /// The lowercase name (also the template's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Ack => "ack",
+            MailKind::Approved => "approved",
+            MailKind::Rejected => "rejected",
+            MailKind::Digest => "digest",
+        }
+    }
+}
+
+/// Where an outgoing message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    /// Waiting to be sent (or to be retried).
+    Pending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Refused for good (a permanent SMTP error), or given up after many attempts.
+    Failed,
+}
+
+/// One message in the transactional outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Record format version.
+    pub v: u32,
+    /// Position in the outbox (monotonic).
+    pub seq: u64,
+    /// What it is about.
+    pub kind: MailKind,
+    /// The submission concerned (none for a digest).
+    pub submission: Option<SubmissionId>,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// The language to write in.
+    pub lang: Lang,
+    /// Its Message-ID (fixed at enqueue time, so a resend is recognisable).
+    pub message_id: String,
+    /// When the event happened (the message's Date).
+    pub created: Timestamp,
+    /// A rejection's reason, in the contributor's language.
+    pub reason: Option<String>,
+    /// The submissions a digest lists.
+    #[serde(default)]
+    pub digest: Vec<SubmissionId>,
+    /// Delivery state.
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Not before this time.
+    pub next_attempt: Timestamp,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+    /// When the server accepted it.
+    pub sent_at: Option<Timestamp>,
+}

@@ -362,6 +362,7 @@ pub fn decide(
     let now = clock::now();
     let p = plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
     if !dry_run {
+        let mail = crate::notify::decision_mail(config, &before, &p.after, now);
         store.replace(
             &before,
             &p.after,
@@ -371,6 +372,7 @@ pub fn decide(
                 reason: p.audit_reason.clone(),
                 at: now,
             },
+            mail.as_ref(),
         )?;
     }
     Ok(Applied {

@@ -11,6 +11,7 @@ mod decide;
 mod edit;
 mod ingest;
 mod log;
+mod outbox;
 mod output;
 mod queue;
 mod reindex;
@@ -75,6 +76,7 @@ enum Command {
     Search(search::Search),
     Sender(sender::Sender),
     Log(log::Log),
+    Outbox(outbox::Outbox),
     Stats(stats::Stats),
     Check(check::Check),
     Reindex(reindex::Reindex),
@@ -194,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(cmd) => cmd.execute(&ctx),
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
+        Command::Outbox(cmd) => cmd.execute(&ctx),
         Command::Stats(cmd) => cmd.execute(&ctx),
         Command::Check(cmd) => cmd.execute(&ctx),
         Command::Reindex(cmd) => cmd.execute(&ctx),

@@ -26,7 +26,10 @@ use sled::transaction::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Db, Tree};
 
-use crate::model::{AuditEntry, RECORD_VERSION, SenderRule, State, Submission, SubmissionId};
+use crate::model::{
+    AuditEntry, Lang, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, SenderRule, State,
+    Submission, SubmissionId,
+};
 use crate::{Error, Result};
 
 /// The store format this build writes (bumped when records need migrating).
@@ -50,6 +53,63 @@ pub struct NewSubmission {
     pub content_key: Option<String>,
     /// Who recorded the arrival (for the audit trail).
     pub actor: String,
+    /// The acknowledgement to queue with it, unless the sender had one recently.
+    pub ack: Option<AckRequest>,
+}
+
+/// A message to put in the outbox in the same transaction as a change.
+#[derive(Debug, Clone)]
+pub struct OutboxDraft {
+    /// What it is about.
+    pub kind: MailKind,
+    /// The submission (for an acknowledgement: filled with the new id).
+    pub submission: Option<SubmissionId>,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Language.
+    pub lang: Lang,
+    /// A rejection's reason.
+    pub reason: Option<String>,
+    /// The submissions a digest lists.
+    pub digest: Vec<SubmissionId>,
+    /// The domain of our Message-IDs.
+    pub domain: String,
+    /// When the event happened.
+    pub created: jiff::Timestamp,
+}
+
+/// An acknowledgement, sent at most once per sender per interval.
+#[derive(Debug, Clone)]
+pub struct AckRequest {
+    /// The message.
+    pub draft: OutboxDraft,
+    /// No acknowledgement if the sender got one less than this many seconds ago.
+    pub min_interval_secs: i64,
+}
+
+fn outbox_entry(draft: &OutboxDraft, seq: u64, submission: Option<SubmissionId>) -> OutboxEntry {
+    let about = submission.map_or("digest".to_string(), |s| s.to_string());
+    OutboxEntry {
+        v: RECORD_VERSION,
+        seq,
+        kind: draft.kind,
+        submission,
+        to: draft.to.clone(),
+        lang: draft.lang,
+        message_id: format!(
+            "hubmail.{}.{about}.{seq}@{}",
+            draft.kind.as_str(),
+            draft.domain
+        ),
+        created: draft.created,
+        reason: draft.reason.clone(),
+        digest: draft.digest.clone(),
+        status: OutboxStatus::Pending,
+        attempts: 0,
+        next_attempt: draft.created,
+        last_error: None,
+        sent_at: None,
+    }
 }
 
 /// Who did what, for the audit entry written with a change.
@@ -122,6 +182,8 @@ pub struct Store {
     by_content: Tree,
     senders: Tree,
     sender_rules: Tree,
+    outbox: Tree,
+    ack_times: Tree,
     unindexed: Tree,
     meta: Tree,
     _holder: lock::Holder,
@@ -200,6 +262,8 @@ impl Store {
             by_content: tree("by_content")?,
             senders: tree("senders")?,
             sender_rules: tree("sender_rules")?,
+            outbox: tree("outbox")?,
+            ack_times: tree("ack_times")?,
             unindexed: tree("unindexed")?,
             meta: tree("meta")?,
             db,
@@ -358,6 +422,8 @@ impl Store {
             &self.senders,
             &self.unindexed,
             &self.meta,
+            &self.outbox,
+            &self.ack_times,
         )
             .transaction(
                 |(
@@ -371,6 +437,8 @@ impl Store {
                     senders,
                     unindexed,
                     meta,
+                    outbox,
+                    ack_times,
                 )| {
                     let id = SubmissionId(next_counter(meta, "next_id")?);
                     let k = key(id);
@@ -418,6 +486,20 @@ impl Store {
                         reason: record.reason.clone(),
                     };
                     audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                    if let Some(ack) = &new.ack {
+                        let address = ack.draft.to.join(",");
+                        let recent = ack_times
+                            .get(address.as_bytes())?
+                            .and_then(|b| b.as_ref().try_into().ok())
+                            .map(i64::from_be_bytes)
+                            .is_some_and(|last| now.as_second() - last < ack.min_interval_secs);
+                        if !recent {
+                            let seq = next_counter(meta, "next_outbox")?;
+                            let mail = outbox_entry(&ack.draft, seq, Some(id));
+                            outbox.insert(&seq.to_be_bytes(), encode(&mail))?;
+                            ack_times.insert(address.as_bytes(), &now.as_second().to_be_bytes())?;
+                        }
+                    }
                     Ok(id)
                 },
             )
@@ -433,12 +515,19 @@ impl Store {
         before: &Submission,
         after: &Submission,
         audit: &AuditDraft,
+        mail: Option<&OutboxDraft>,
     ) -> Result<()> {
         let k = key(before.id);
         let expected = encode(before);
         let at = audit.at;
-        (&self.submissions, &self.audit, &self.unindexed, &self.meta)
-            .transaction(|(subs, audit_tree, unindexed, meta)| {
+        (
+            &self.submissions,
+            &self.audit,
+            &self.unindexed,
+            &self.meta,
+            &self.outbox,
+        )
+            .transaction(|(subs, audit_tree, unindexed, meta, outbox)| {
                 let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
                     Error::NoSuchSubmission(before.id.0),
                 ))?;
@@ -465,9 +554,60 @@ impl Store {
                     reason: audit.reason.clone(),
                 };
                 audit_tree.insert(&seq.to_be_bytes(), encode(&entry))?;
+                if let Some(draft) = mail {
+                    let seq = next_counter(meta, "next_outbox")?;
+                    let entry = outbox_entry(draft, seq, draft.submission);
+                    outbox.insert(&seq.to_be_bytes(), encode(&entry))?;
+                }
                 Ok(())
             })
             .map_err(tx_err)
+    }
+
+    /// Queues a message on its own (a digest).
+    pub fn enqueue(&self, draft: &OutboxDraft) -> Result<OutboxEntry> {
+        (&self.outbox, &self.meta)
+            .transaction(|(outbox, meta)| {
+                let seq = next_counter(meta, "next_outbox")?;
+                let entry = outbox_entry(draft, seq, draft.submission);
+                outbox.insert(&seq.to_be_bytes(), encode(&entry))?;
+                Ok(entry)
+            })
+            .map_err(tx_err)
+    }
+
+    /// Every message in the outbox, oldest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.outbox
+            .iter()
+            .values()
+            .map(|v| decode("outbox entry", &v.map_err(store_err)?))
+            .collect()
+    }
+
+    /// Records a delivery attempt's outcome.
+    pub fn update_outbox(&self, entry: &OutboxEntry) -> Result<()> {
+        self.outbox
+            .insert(entry.seq.to_be_bytes(), encode(entry))
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// A small value kept in the store (a source's checkpoint, the last digest time).
+    pub fn state(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .meta
+            .get(format!("state:{name}"))
+            .map_err(store_err)?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Sets a small value kept in the store.
+    pub fn set_state(&self, name: &str, value: &[u8]) -> Result<()> {
+        self.meta
+            .insert(format!("state:{name}"), value)
+            .map_err(store_err)?;
+        Ok(())
     }
 
     /// The sender rules, in pattern order.

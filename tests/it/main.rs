@@ -7,6 +7,7 @@ mod crash;
 mod golden;
 mod hostile;
 mod moderation;
+mod outbox;
 mod pipe;
 mod races;
 mod review;
