@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Build dependencies of the TLS stack (OpenSSL through native-tls), from Debian.
+if ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq libssl-dev pkg-config >/dev/null
+fi
+
 # rustfmt and clippy come with the toolchain; add them where a minimal profile lacks them.
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
@@ -16,8 +23,20 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 
-echo "== cargo test"
-cargo test --locked
-
 echo "== scripts/bench.sh --quick (keeps the benchmark working; asserts no timing)"
 bash scripts/bench.sh --quick
+
+echo "== mail servers for the end-to-end tests (Postfix, Dovecot on 127.0.0.1)"
+bash scripts/mailservers.sh start
+trap 'bash scripts/mailservers.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== cargo test (unit, integration through the real binary, real mail servers)"
+log=$(mktemp)
+set +e
+cargo test --locked --lib --bins --tests 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"

@@ -39,6 +39,12 @@ pub struct Config {
     /// Mail out: acknowledgements, decisions, digests.
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// What `hubmail watch` reads.
+    #[serde(default)]
+    pub watch: WatchConfig,
+    /// IMAP mailboxes to read (`hubmail watch`, `hubmail ingest --imap NAME`).
+    #[serde(default, rename = "imap")]
+    pub imap: Vec<ImapConfig>,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,
@@ -278,6 +284,86 @@ pub fn secret(
     })
 }
 
+/// What the long-running worker reads, and how often.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchConfig {
+    /// Maildirs to read.
+    pub maildirs: Vec<std::path::PathBuf>,
+    /// How often to look at Maildirs, poll IMAP servers without IDLE, and retry the
+    /// outbox.
+    pub poll_seconds: u64,
+}
+
+impl Default for WatchConfig {
+    fn default() -> Self {
+        WatchConfig {
+            maildirs: Vec::new(),
+            poll_seconds: 30,
+        }
+    }
+}
+
+/// An IMAP mailbox to read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    /// A short name (its checkpoint in the store is kept under it).
+    pub name: String,
+    /// Host name.
+    pub host: String,
+    /// Port [default: 993 with tls = "tls", else 143].
+    pub port: Option<u16>,
+    /// Encryption: "tls", "starttls", or "none" (loopback only).
+    #[serde(default = "default_tls")]
+    pub tls: SmtpTls,
+    /// Login.
+    pub user: String,
+    /// The password itself (prefer the two below).
+    pub password: Option<String>,
+    /// An environment variable holding the password.
+    pub password_env: Option<String>,
+    /// A file holding the password.
+    pub password_file: Option<std::path::PathBuf>,
+    /// The folder to read.
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Where processed messages are moved (where the server has MOVE; else they are
+    /// flagged \Seen and stay).
+    #[serde(default = "default_processed")]
+    pub processed_folder: String,
+    /// Messages fetched per round trip.
+    #[serde(default = "default_imap_batch")]
+    pub batch: usize,
+    /// Wait for new mail with IDLE where the server supports it.
+    #[serde(default = "default_true")]
+    pub idle: bool,
+}
+
+fn default_tls() -> SmtpTls {
+    SmtpTls::Tls
+}
+fn default_folder() -> String {
+    "INBOX".into()
+}
+fn default_processed() -> String {
+    "Processed".into()
+}
+fn default_imap_batch() -> usize {
+    100
+}
+fn default_true() -> bool {
+    true
+}
+
+impl ImapConfig {
+    /// The port in force.
+    pub fn port(&self) -> u16 {
+        self.port
+            .unwrap_or(if self.tls == SmtpTls::Tls { 993 } else { 143 })
+    }
+}
+
 /// Search settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -443,6 +529,21 @@ impl Config {
                 self.notify.smtp.host
             ));
         }
+        for imap in &self.imap {
+            if imap.tls == SmtpTls::None && !is_loopback(&imap.host) {
+                return Err(format!(
+                    "[[imap]] {:?}: tls = \"none\" sends the password in clear text: only \
+                     allowed to a loopback address, not {:?}",
+                    imap.name, imap.host
+                ));
+            }
+            if imap.batch == 0 {
+                return Err(format!(
+                    "[[imap]] {:?}: batch must be at least 1",
+                    imap.name
+                ));
+            }
+        }
         if self.store.batch_size == 0 {
             return Err("[store] batch_size must be at least 1".into());
         }
@@ -452,6 +553,11 @@ impl Config {
     /// The space routing falls back to: the first one.
     pub fn default_space(&self) -> &Space {
         &self.spaces[0]
+    }
+
+    /// The IMAP mailbox with this name.
+    pub fn imap(&self, name: &str) -> Option<&ImapConfig> {
+        self.imap.iter().find(|i| i.name == name)
     }
 
     /// The space with this id.

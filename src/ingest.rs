@@ -539,9 +539,28 @@ pub fn run(
     source: &mut dyn Source,
     progress: &mut dyn FnMut(&Summary, Option<u64>),
 ) -> Result<Summary> {
+    run_until(config, options, source, progress, &|| false)
+}
+
+/// [`run`], stopping cleanly between messages once `stop` says so (a shutdown signal):
+/// what was processed is committed and released, the rest stays in the source.
+pub fn run_until(
+    config: &Config,
+    options: &RunOptions,
+    source: &mut dyn Source,
+    progress: &mut dyn FnMut(&Summary, Option<u64>),
+    stop: &dyn Fn() -> bool,
+) -> Result<Summary> {
     let mut summary = Summary::default();
-    let mut session = Some(Session::open(options)?);
+    let first = Session::open(options)?;
+    if let Some(key) = source.checkpoint_key() {
+        source.restore(first.store.state(&key)?);
+    }
+    let mut session = Some(first);
     loop {
+        if stop() {
+            break;
+        }
         let s = match session.take() {
             Some(s) => s,
             None => Session::open(options)?,
@@ -553,6 +572,9 @@ pub fn run(
         let mut done: Vec<&Incoming> = Vec::with_capacity(batch.len());
         let mut failure = None;
         for incoming in &batch {
+            if stop() {
+                break;
+            }
             match stages::time(Stage::Process, || process(config, &s.store, incoming)) {
                 Ok(outcome) => {
                     crashpoint::hit("after-store");
@@ -571,6 +593,10 @@ pub fn run(
         stages::time(Stage::Flush, || s.store.flush())?;
         crashpoint::hit("after-flush");
         source.mark_processed(&done)?;
+        if let Some((key, value)) = source.checkpoint() {
+            s.store.set_state(&key, &value)?;
+            s.store.flush()?;
+        }
         crashpoint::hit("after-release");
         stages::time(Stage::Index, || index::sync(&s.store, &s.index))?;
         crashpoint::hit("after-index");

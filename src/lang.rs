@@ -24,8 +24,9 @@ const SCREEN_BYTES: usize = 384;
 const PARAGRAPH_BYTES: usize = 250;
 const FIRST_PARAGRAPHS: usize = 3;
 const LAST_PARAGRAPHS: usize = 2;
-/// Fewer letters than this cannot be told apart reliably.
-const MIN_LETTERS: usize = 20;
+/// Fewer letters than this cannot be told apart reliably (whatlang takes a short English
+/// sentence about "labour migration pathways" for French).
+const MIN_LETTERS: usize = 60;
 /// A paragraph needs this many letters to vote on a mix.
 const MIN_PARAGRAPH_LETTERS: usize = 100;
 
@@ -73,7 +74,7 @@ fn letters(text: &str) -> usize {
 /// `declared` (Content-Language) decides only when the text itself cannot.
 pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
     let sample = prefix(text, PREFIX_BYTES);
-    let sample: String = if letters(sample) < 4 * MIN_LETTERS {
+    let sample: String = if letters(sample) < 2 * MIN_LETTERS {
         format!("{subject}\n{sample}")
     } else {
         sample.to_string()
@@ -256,6 +257,17 @@ mod tests {
         assert_eq!(d.lang, Some(Lang::Fr));
         assert_eq!(d.flags[0].kind, FlagKind::LangUndetermined);
         assert_eq!(detect("Ok!", "", &[]).lang, None);
+    }
+
+    #[test]
+    fn a_short_english_sentence_is_not_taken_for_french() {
+        let d = detect(
+            "Hello, our view on labour migration pathways.",
+            "[Q1] test",
+            &[],
+        );
+        assert_eq!(d.lang, None, "{d:?}");
+        assert_eq!(d.flags[0].kind, FlagKind::LangUndetermined);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use hubmail::ingest::{self, Summary};
-use hubmail::mailbox::{Maildir, Mbox, Source, Stdin};
+use hubmail::mailbox::{ImapSource, Maildir, Mbox, Source, Stdin};
 
 use super::{Context, output};
 
@@ -26,6 +26,9 @@ pub struct Ingest {
     /// An mbox archive to backfill from (repeatable).
     #[arg(long, value_name = "FILE")]
     mbox: Vec<PathBuf>,
+    /// An IMAP mailbox from the configuration's [[imap]] sections, by name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    imap: Vec<String>,
     /// Also re-read Maildir messages already flagged seen (stored ones are recognised).
     #[arg(long)]
     rescan: bool,
@@ -55,9 +58,13 @@ impl Ingest {
                 "unexpected argument {arg:?}: use '-' for standard input, --maildir DIR or --mbox FILE"
             );
         }
-        if self.stdin.is_none() && self.maildir.is_empty() && self.mbox.is_empty() {
+        if self.stdin.is_none()
+            && self.maildir.is_empty()
+            && self.mbox.is_empty()
+            && self.imap.is_empty()
+        {
             anyhow::bail!(
-                "nothing to ingest: give --maildir DIR, --mbox FILE, or '-' for standard input"
+                "nothing to ingest: give --maildir DIR, --mbox FILE, --imap NAME, or '-' for standard input"
             );
         }
         let limits = &ctx.config.limits;
@@ -79,6 +86,20 @@ impl Ingest {
         }
         for file in &self.mbox {
             sources.push(Box::new(Mbox::open(file)?));
+        }
+        for name in &self.imap {
+            let cfg = ctx.config.imap(name).ok_or_else(|| {
+                let names: Vec<&str> = ctx.config.imap.iter().map(|i| i.name.as_str()).collect();
+                anyhow::anyhow!(
+                    "no [[imap]] named {name:?} in the configuration{}",
+                    if names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (there is {})", names.join(", "))
+                    }
+                )
+            })?;
+            sources.push(Box::new(ImapSource::new(cfg)));
         }
 
         let mut total = Summary::default();

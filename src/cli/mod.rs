@@ -23,6 +23,7 @@ mod sender;
 mod show;
 mod stats;
 mod views;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -79,6 +80,7 @@ enum Command {
     Outbox(outbox::Outbox),
     Stats(stats::Stats),
     Check(check::Check),
+    Watch(watch::Watch),
     Reindex(reindex::Reindex),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
@@ -149,6 +151,23 @@ impl Context {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs on stderr: the worker says what it does; other commands only warn.
+    let default = if matches!(cli.command, Command::Watch(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
+        .init();
     let pipe_mode = matches!(&cli.command, Command::Ingest(i) if i.is_pipe());
     match run(cli) {
         Ok(code) => code,
@@ -199,6 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Outbox(cmd) => cmd.execute(&ctx),
         Command::Stats(cmd) => cmd.execute(&ctx),
         Command::Check(cmd) => cmd.execute(&ctx),
+        Command::Watch(cmd) => cmd.execute(&ctx),
         Command::Reindex(cmd) => cmd.execute(&ctx),
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }

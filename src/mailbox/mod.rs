@@ -5,12 +5,14 @@
 //! are durably stored ([`Source::mark_processed`]); only then does it let go of them
 //! (a Maildir moves them to `cur/` with the `S` flag). A source never deletes mail.
 
+mod imap;
 mod maildir;
 mod mbox;
 mod stdin;
 
 use std::path::PathBuf;
 
+pub use imap::{ImapSource, ImapWaiter};
 pub use maildir::Maildir;
 pub use mbox::Mbox;
 pub use stdin::Stdin;
@@ -68,6 +70,20 @@ pub trait Source {
 
     /// Lets go of messages that are now durably stored (or knowingly ignored).
     fn mark_processed(&mut self, done: &[&Incoming]) -> Result<()>;
+
+    /// A position to remember in the store after a batch (an IMAP mailbox's UIDVALIDITY
+    /// and last UID), as a key and a value; `None` for sources that need none.
+    fn checkpoint(&self) -> Option<(String, Vec<u8>)> {
+        None
+    }
+
+    /// Resumes from the value last saved under this source's checkpoint key.
+    fn restore(&mut self, _saved: Option<Vec<u8>>) {}
+
+    /// The key its checkpoint is saved under, if it keeps one.
+    fn checkpoint_key(&self) -> Option<String> {
+        None
+    }
 }
 
 /// How many leading bytes of an oversize message are kept in memory for its headers.

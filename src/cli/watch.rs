@@ -1,0 +1,242 @@
+//! `hubmail watch`: the long-running worker.
+//!
+//! One loop reads every configured source (Maildirs, IMAP mailboxes), delivers the outbox
+//! and queues the moderators' digest; between rounds it waits for new mail (IDLE threads
+//! wake it) or the poll interval. The store is opened only for each piece of work, so
+//! moderators' commands run meanwhile. SIGTERM or SIGINT: the message in hand is
+//! finished and committed, then the worker exits 0.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use hubmail::ingest;
+use hubmail::mailbox::{ImapSource, ImapWaiter, Maildir, Source};
+use hubmail::model::State;
+use hubmail::notify::{self, send::Transport};
+
+use super::Context;
+
+/// Run the worker: ingest from every configured source ([watch] maildirs, [[imap]]
+/// mailboxes), send the outbox, and queue the digest, until SIGTERM or SIGINT. Logs go to
+/// stderr (RUST_LOG=debug for more).
+#[derive(Debug, Args)]
+pub struct Watch {
+    /// Do one round and exit (for cron, or to test a configuration).
+    #[arg(long)]
+    once: bool,
+}
+
+/// Reconnection delays for a failing source: exponential with jitter, capped.
+struct Backoff {
+    failures: u32,
+    next_try: Instant,
+}
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff {
+            failures: 0,
+            next_try: Instant::now(),
+        }
+    }
+    fn ready(&self) -> bool {
+        Instant::now() >= self.next_try
+    }
+    fn failed(&mut self) -> Duration {
+        self.failures += 1;
+        let base = 1u64 << self.failures.min(8); // 2 s … 256 s
+        let jitter =
+            u64::from(std::process::id() ^ self.failures.wrapping_mul(2_654_435_761)) % 1000;
+        let delay = Duration::from_secs(base.min(300)) + Duration::from_millis(jitter);
+        self.next_try = Instant::now() + delay;
+        delay
+    }
+    fn succeeded(&mut self) {
+        if self.failures > 0 {
+            tracing::info!("source reachable again");
+        }
+        self.failures = 0;
+    }
+}
+
+impl Watch {
+    pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let stop = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(signal, Arc::clone(&stop))?;
+        }
+        let poll = Duration::from_secs(ctx.config.watch.poll_seconds.max(1));
+        let (wake_tx, wake_rx) = mpsc::channel::<()>();
+
+        // One IDLE thread per IMAP mailbox: it only says "something changed".
+        for cfg in ctx.config.imap.iter().filter(|c| c.idle) {
+            let (tx, stop, cfg) = (wake_tx.clone(), Arc::clone(&stop), cfg.clone());
+            std::thread::spawn(move || {
+                let mut waiter = ImapWaiter::new(&cfg);
+                let mut backoff = Backoff::new();
+                while !stop.load(Ordering::Relaxed) {
+                    match waiter.wait(Duration::from_secs(60)) {
+                        Ok(changed) => {
+                            backoff.succeeded();
+                            if changed && tx.send(()).is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let delay = backoff.failed();
+                            tracing::warn!(mailbox = %cfg.name, error = %e, retry_in = ?delay, "IDLE connection failed");
+                            std::thread::sleep(delay);
+                        }
+                    }
+                }
+            });
+        }
+
+        let mut imap: Vec<(ImapSource, Backoff)> = ctx
+            .config
+            .imap
+            .iter()
+            .map(|c| (ImapSource::new(c), Backoff::new()))
+            .collect();
+        let transport = Transport::from_config(&ctx.config, &ctx.data_dir)?;
+        tracing::info!(
+            maildirs = ctx.config.watch.maildirs.len(),
+            imap = imap.len(),
+            outbox = %transport.describe(),
+            "watching"
+        );
+        let should_stop = || stop.load(Ordering::Relaxed);
+        let options = ctx.run_options();
+        let mut outbox_backoff = Backoff::new();
+
+        while !should_stop() {
+            for dir in &ctx.config.watch.maildirs {
+                let result = Maildir::open(dir, ctx.config.limits.max_message_bytes, false)
+                    .and_then(|mut md| {
+                        ingest::run_until(
+                            &ctx.config,
+                            &options,
+                            &mut md,
+                            &mut |_, _| {},
+                            &should_stop,
+                        )
+                    });
+                report(&format!("maildir {}", dir.display()), result);
+            }
+            for (source, backoff) in &mut imap {
+                if !backoff.ready() || should_stop() {
+                    continue;
+                }
+                source.rewind();
+                let result =
+                    ingest::run_until(&ctx.config, &options, source, &mut |_, _| {}, &should_stop);
+                match result {
+                    Ok(summary) => {
+                        backoff.succeeded();
+                        report(&source.describe(), Ok(summary));
+                    }
+                    Err(e) => {
+                        source.disconnect();
+                        let delay = backoff.failed();
+                        tracing::warn!(source = %source.describe(), error = %e, retry_in = ?delay, "reading failed; reconnecting later");
+                    }
+                }
+            }
+            if should_stop() {
+                break;
+            }
+            if outbox_backoff.ready() {
+                match deliver(ctx, &transport) {
+                    Ok(()) => outbox_backoff.succeeded(),
+                    Err(e) => {
+                        let delay = outbox_backoff.failed();
+                        tracing::warn!(error = %format!("{e:#}"), retry_in = ?delay, "outbox delivery failed");
+                    }
+                }
+            }
+            if self.once {
+                break;
+            }
+            // Wait for an IDLE wake-up, the poll interval, or a signal (checked each second).
+            let deadline = Instant::now() + poll;
+            while !should_stop() && Instant::now() < deadline {
+                if wake_rx.recv_timeout(Duration::from_secs(1)).is_ok() {
+                    break;
+                }
+            }
+        }
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn report(source: &str, result: hubmail::Result<ingest::Summary>) {
+    match result {
+        Ok(s) if s.read > 0 => tracing::info!(
+            source,
+            read = s.read,
+            queued = s.queued,
+            ignored = s.ignored,
+            quarantined = s.quarantined,
+            duplicates = s.duplicates,
+            rejected = s.rejected,
+            "ingested"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(source, error = %e, "reading failed"),
+    }
+}
+
+/// Sends what is due and queues the digest when its time has come.
+fn deliver(ctx: &Context, transport: &Transport) -> anyhow::Result<()> {
+    let session = ctx.session()?;
+    let now = hubmail::clock::now();
+    let interval = ctx.config.notify.digest_interval_minutes as i64 * 60;
+    if !ctx.config.notify.digest_to.is_empty() {
+        let last = session
+            .store
+            .state("digest:last")?
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_be_bytes);
+        let due = last.is_none_or(|l| now.as_second() - l >= interval);
+        if due {
+            let since = last.unwrap_or(i64::MIN);
+            let mut fresh = Vec::new();
+            for s in session.store.submissions() {
+                let s = s?;
+                if s.state == State::Pending && s.received.as_second() > since {
+                    fresh.push(s.id);
+                }
+            }
+            if let Some(draft) = notify::digest_mail(&ctx.config, &fresh, now) {
+                session.store.enqueue(&draft)?;
+                tracing::info!(count = fresh.len(), "digest queued");
+            }
+            session
+                .store
+                .set_state("digest:last", &now.as_second().to_be_bytes())?;
+            session.store.flush()?;
+        }
+    }
+    let report = notify::send::send_due(&session.store, &ctx.config, transport, now)?;
+    if report.sent + report.deferred + report.failed > 0 {
+        tracing::info!(
+            sent = report.sent,
+            deferred = report.deferred,
+            failed = report.failed,
+            "outbox"
+        );
+    }
+    if report.deferred > 0 && report.sent == 0 {
+        anyhow::bail!(
+            "the mail server did not accept any message ({} deferred)",
+            report.deferred
+        );
+    }
+    Ok(())
+}

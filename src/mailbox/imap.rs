@@ -1,0 +1,375 @@
+//! The contact mailbox on an IMAP server.
+//!
+//! Messages are fetched by UID in batches (`BODY.PEEK[]`, so nothing is marked read by the
+//! fetch), and only after they are durably stored are they moved to the processed folder
+//! (MOVE), or flagged `\Seen` where the server has no MOVE. The UIDVALIDITY and the last
+//! UID are checkpointed in the store; a changed UIDVALIDITY means the server renumbered
+//! the folder, so it is read again from the start and the store's digests recognise what
+//! was already stored. [`ImapWaiter`] waits for new mail with IDLE on its own connection.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use imap::extensions::idle::{SetReadTimeout, WaitOutcome};
+use serde::{Deserialize, Serialize};
+
+use super::{Incoming, RawMessage, Source};
+use crate::config::{ImapConfig, SmtpTls, secret};
+use crate::model::Origin;
+use crate::{Error, Result};
+
+/// The checkpoint kept in the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Checkpoint {
+    uid_validity: u32,
+    last_uid: u32,
+}
+
+/// A logged-in session, plain (loopback only) or over TLS.
+enum Session {
+    Plain(imap::Session<TcpStream>),
+    Tls(imap::Session<native_tls::TlsStream<TcpStream>>),
+}
+
+macro_rules! with_session {
+    ($session:expr, $s:ident => $body:expr) => {
+        match $session {
+            Session::Plain($s) => $body,
+            Session::Tls($s) => $body,
+        }
+    };
+}
+
+fn imap_err(cfg: &ImapConfig, what: &str, e: imap::Error) -> Error {
+    Error::Mailbox {
+        path: format!(
+            "imap://{}@{}:{}/{}",
+            cfg.user,
+            cfg.host,
+            cfg.port(),
+            cfg.folder
+        )
+        .into(),
+        message: format!("{what}: {e}"),
+    }
+}
+
+fn login<T: Read + Write>(
+    cfg: &ImapConfig,
+    client: imap::Client<T>,
+    password: &str,
+) -> Result<imap::Session<T>> {
+    client
+        .login(&cfg.user, password)
+        .map_err(|(e, _)| imap_err(cfg, "login refused (check user and password)", e))
+}
+
+fn connect(cfg: &ImapConfig) -> Result<Session> {
+    let password = secret(
+        cfg.password.as_deref(),
+        cfg.password_env.as_deref(),
+        cfg.password_file.as_deref(),
+        &format!("[[imap]] {}", cfg.name),
+    )?;
+    let address = (cfg.host.as_str(), cfg.port());
+    let tls = || {
+        native_tls::TlsConnector::new().map_err(|e| Error::Mailbox {
+            path: cfg.host.clone().into(),
+            message: format!("TLS setup: {e}"),
+        })
+    };
+    Ok(match cfg.tls {
+        SmtpTls::None => {
+            let stream = TcpStream::connect(address).map_err(|e| {
+                Error::io("connecting to", format!("{}:{}", cfg.host, cfg.port()), e)
+            })?;
+            let mut client = imap::Client::new(stream);
+            client
+                .read_greeting()
+                .map_err(|e| imap_err(cfg, "reading the greeting", e))?;
+            Session::Plain(login(cfg, client, &password)?)
+        }
+        SmtpTls::Starttls => {
+            let client = imap::connect_starttls(address, &cfg.host, &tls()?)
+                .map_err(|e| imap_err(cfg, "connecting with STARTTLS", e))?;
+            Session::Tls(login(cfg, client, &password)?)
+        }
+        SmtpTls::Tls => {
+            let client = imap::connect(address, &cfg.host, &tls()?)
+                .map_err(|e| imap_err(cfg, "connecting with TLS", e))?;
+            Session::Tls(login(cfg, client, &password)?)
+        }
+    })
+}
+
+/// An IMAP folder as a source.
+pub struct ImapSource {
+    cfg: ImapConfig,
+    session: Option<Session>,
+    checkpoint: Checkpoint,
+    has_move: bool,
+    queue: VecDeque<u32>,
+    listed: bool,
+}
+
+impl ImapSource {
+    /// A source for this mailbox; it connects on first use.
+    pub fn new(cfg: &ImapConfig) -> ImapSource {
+        ImapSource {
+            cfg: cfg.clone(),
+            session: None,
+            checkpoint: Checkpoint::default(),
+            has_move: false,
+            queue: VecDeque::new(),
+            listed: false,
+        }
+    }
+
+    /// Drops the connection (after an error); the next use reconnects.
+    pub fn disconnect(&mut self) {
+        if let Some(mut s) = self.session.take() {
+            let _ = with_session!(&mut s, s => s.logout());
+        }
+        self.listed = false;
+        self.queue.clear();
+    }
+
+    /// Starts a new round: the next batch lists the folder again.
+    pub fn rewind(&mut self) {
+        self.listed = false;
+        self.queue.clear();
+    }
+
+    fn open(&mut self) -> Result<()> {
+        if self.session.is_some() {
+            return Ok(());
+        }
+        let mut session = connect(&self.cfg)?;
+        let cfg = &self.cfg;
+        let caps = with_session!(&mut session, s => s.capabilities().map(|c| c.has_str("MOVE")))
+            .map_err(|e| imap_err(cfg, "CAPABILITY", e))?;
+        self.has_move = caps;
+        if self.has_move {
+            // Create the processed folder if it is missing (an error means it exists).
+            let _ = with_session!(&mut session, s => s.create(&cfg.processed_folder));
+        }
+        let mailbox = with_session!(&mut session, s => s.select(&cfg.folder))
+            .map_err(|e| imap_err(cfg, "SELECT", e))?;
+        let validity = mailbox.uid_validity.unwrap_or(0);
+        if validity != self.checkpoint.uid_validity {
+            if self.checkpoint.uid_validity != 0 {
+                tracing::warn!(
+                    mailbox = %cfg.name,
+                    old = self.checkpoint.uid_validity,
+                    new = validity,
+                    "UIDVALIDITY changed: reading the whole folder again (stored messages are recognised)"
+                );
+            }
+            self.checkpoint = Checkpoint {
+                uid_validity: validity,
+                last_uid: 0,
+            };
+        }
+        tracing::info!(mailbox = %cfg.name, host = %cfg.host, move_supported = self.has_move, "connected");
+        self.session = Some(session);
+        Ok(())
+    }
+
+    fn list(&mut self) -> Result<()> {
+        let cfg = &self.cfg;
+        let query = if self.has_move {
+            format!("UID {}:*", self.checkpoint.last_uid + 1)
+        } else {
+            format!("UNSEEN UID {}:*", self.checkpoint.last_uid + 1)
+        };
+        let session = self.session.as_mut().expect("opened before listing");
+        let uids = with_session!(session, s => s.uid_search(&query))
+            .map_err(|e| imap_err(cfg, "UID SEARCH", e))?;
+        let mut uids: Vec<u32> = uids
+            .into_iter()
+            .filter(|u| *u > self.checkpoint.last_uid)
+            .collect();
+        uids.sort_unstable();
+        self.queue = uids.into();
+        self.listed = true;
+        Ok(())
+    }
+
+    fn fetch(&mut self, max: usize) -> Result<Vec<Incoming>> {
+        self.open()?;
+        if !self.listed {
+            self.list()?;
+        }
+        let take: Vec<u32> = (0..max.min(self.cfg.batch))
+            .filter_map(|_| self.queue.pop_front())
+            .collect();
+        if take.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = take
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let cfg = &self.cfg;
+        let session = self.session.as_mut().expect("opened above");
+        let fetches = with_session!(session, s => s.uid_fetch(&set, "(UID BODY.PEEK[])"))
+            .map_err(|e| imap_err(cfg, "UID FETCH", e))?;
+        let mut out = Vec::new();
+        for f in fetches.iter() {
+            let (Some(uid), Some(body)) = (f.uid, f.body()) else {
+                continue;
+            };
+            out.push(Incoming {
+                raw: RawMessage::InMemory(body.to_vec()),
+                origin: Origin {
+                    source: "imap".into(),
+                    location: format!(
+                        "imap://{}@{}/{};UIDVALIDITY={};UID={uid}",
+                        cfg.user, cfg.host, cfg.folder, self.checkpoint.uid_validity
+                    ),
+                },
+                handle: uid.to_string(),
+            });
+        }
+        out.sort_by_key(|i| i.handle.parse::<u32>().unwrap_or(0));
+        Ok(out)
+    }
+}
+
+impl Source for ImapSource {
+    fn describe(&self) -> String {
+        format!(
+            "imap {} ({}@{}/{})",
+            self.cfg.name, self.cfg.user, self.cfg.host, self.cfg.folder
+        )
+    }
+
+    fn remaining_hint(&self) -> Option<u64> {
+        self.listed.then_some(self.queue.len() as u64)
+    }
+
+    fn next_batch(&mut self, max: usize) -> Result<Vec<Incoming>> {
+        let result = self.fetch(max);
+        if result.is_err() {
+            self.disconnect();
+        }
+        result
+    }
+
+    fn mark_processed(&mut self, done: &[&Incoming]) -> Result<()> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let uids: Vec<u32> = done.iter().filter_map(|i| i.handle.parse().ok()).collect();
+        let set = uids
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let cfg = self.cfg.clone();
+        let has_move = self.has_move;
+        let Some(session) = self.session.as_mut() else {
+            return Err(Error::Mailbox {
+                path: cfg.host.clone().into(),
+                message: "the connection was lost before the messages could be moved; they \
+                          are stored and will be recognised when read again"
+                    .into(),
+            });
+        };
+        let result = if has_move {
+            with_session!(session, s => s.uid_mv(&set, &cfg.processed_folder))
+        } else {
+            with_session!(session, s => s.uid_store(&set, "+FLAGS (\\Seen)").map(|_| ()))
+        };
+        if let Err(e) = result {
+            self.disconnect();
+            return Err(imap_err(
+                &cfg,
+                if has_move { "UID MOVE" } else { "UID STORE" },
+                e,
+            ));
+        }
+        if let Some(max) = uids.iter().max() {
+            self.checkpoint.last_uid = self.checkpoint.last_uid.max(*max);
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self) -> Option<(String, Vec<u8>)> {
+        Some((
+            self.checkpoint_key()?,
+            serde_json::to_vec(&self.checkpoint).ok()?,
+        ))
+    }
+
+    fn restore(&mut self, saved: Option<Vec<u8>>) {
+        if let Some(c) = saved.and_then(|b| serde_json::from_slice::<Checkpoint>(&b).ok()) {
+            // Only when this connection has not selected yet: a later SELECT compares.
+            if self.session.is_none() {
+                self.checkpoint = c;
+            }
+        }
+    }
+
+    fn checkpoint_key(&self) -> Option<String> {
+        Some(format!("imap:{}", self.cfg.name))
+    }
+}
+
+/// Waits for new mail in an IMAP folder with IDLE, on a connection of its own.
+pub struct ImapWaiter {
+    cfg: ImapConfig,
+    session: Option<Session>,
+}
+
+fn idle_wait<T: Read + Write + SetReadTimeout>(
+    s: &mut imap::Session<T>,
+    timeout: Duration,
+) -> imap::error::Result<bool> {
+    Ok(matches!(
+        s.idle()?.wait_with_timeout(timeout)?,
+        WaitOutcome::MailboxChanged
+    ))
+}
+
+impl ImapWaiter {
+    /// A waiter for this mailbox.
+    pub fn new(cfg: &ImapConfig) -> ImapWaiter {
+        ImapWaiter {
+            cfg: cfg.clone(),
+            session: None,
+        }
+    }
+
+    /// Blocks until the folder changes (`Ok(true)`), the timeout passes (`Ok(false)`), or
+    /// the connection fails (`Err`; the next call reconnects). Servers without IDLE get a
+    /// plain wait of `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> Result<bool> {
+        if self.session.is_none() {
+            let mut session = connect(&self.cfg)?;
+            let cfg = &self.cfg;
+            let idle =
+                with_session!(&mut session, s => s.capabilities().map(|c| c.has_str("IDLE")))
+                    .map_err(|e| imap_err(cfg, "CAPABILITY", e))?;
+            if !idle {
+                std::thread::sleep(timeout);
+                return Ok(false);
+            }
+            with_session!(&mut session, s => s.select(&cfg.folder))
+                .map_err(|e| imap_err(cfg, "SELECT", e))?;
+            self.session = Some(session);
+        }
+        let cfg = self.cfg.clone();
+        let session = self.session.as_mut().expect("connected above");
+        match with_session!(session, s => idle_wait(s, timeout)) {
+            Ok(changed) => Ok(changed),
+            Err(e) => {
+                self.session = None;
+                Err(imap_err(&cfg, "IDLE", e))
+            }
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! End to end against real servers started by `scripts/mailservers.sh` (Postfix for SMTP,
+//! Dovecot for IMAP, on 127.0.0.1): a contribution sent by SMTP is fetched over IMAP by
+//! `hubmail watch`, acknowledged in its language, decided, and the decision delivered;
+//! mail survives a stopped Postfix and a restarted Dovecot; auto-replies get no answer.
+//!
+//! The servers are shared, so these tests run one at a time and start from empty mailboxes.
+
+#[path = "it/util.rs"]
+#[allow(dead_code)]
+mod util;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant};
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::{Message, SmtpTransport, Transport};
+use mail_parser::MessageParser;
+
+use util::Workspace;
+
+const MAIL: &str = "/var/lib/hubmail-test/mail";
+
+static SERVERS: Once = Once::new();
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn script(arg: &str) {
+    script_args(&[arg]);
+}
+
+fn script_args(args: &[&str]) {
+    let arg = args.join(" ");
+    let status = Command::new("bash")
+        .arg(util::repo().join("scripts/mailservers.sh"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .expect("run scripts/mailservers.sh");
+    assert!(status.success(), "scripts/mailservers.sh {arg} failed");
+}
+
+/// Exclusive use of the servers, started and with empty mailboxes.
+fn servers() -> MutexGuard<'static, ()> {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    SERVERS.call_once(|| script("start"));
+    script("reset");
+    guard
+}
+
+/// A workspace whose configuration points at the test servers (the IMAP password comes
+/// from a file, as a real deployment's would).
+fn workspace() -> Workspace {
+    let secret = std::env::temp_dir().join(format!("hubmail-imap-{}.pass", std::process::id()));
+    std::fs::write(&secret, "contact-secret\n").expect("write the password file");
+    Workspace::with_config_text(&format!(
+        r#"
+[hub]
+contact_addresses = ["contact@consultation.test"]
+
+[notify]
+transport = "smtp"
+from = "GCM Consultation <contact@consultation.test>"
+smtp = {{ host = "127.0.0.1", port = 25, tls = "none" }}
+base_url = "https://consultation.test/gcm/"
+digest_to = ["moderators@consultation.test"]
+digest_interval_minutes = 60
+
+[watch]
+poll_seconds = 1
+
+[[imap]]
+name = "contact"
+host = "127.0.0.1"
+port = 143
+tls = "none"
+user = "contact@consultation.test"
+password_file = "{}"
+
+[[space]]
+id = "gcm"
+title = "GCM regional review"
+
+[[space.question]]
+number = 2
+title = {{ en = "Remittances", fr = "Transferts de fonds", es = "Remesas" }}
+"#,
+        secret.display()
+    ))
+}
+
+macro_rules! text_header {
+    ($name:ident, $header:literal) => {
+        #[derive(Debug, Clone)]
+        struct $name(String);
+        impl lettre::message::header::Header for $name {
+            fn name() -> HeaderName {
+                HeaderName::new_from_ascii_str($header)
+            }
+            fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+                Ok($name(s.to_string()))
+            }
+            fn display(&self) -> HeaderValue {
+                HeaderValue::new(Self::name(), self.0.clone())
+            }
+        }
+    };
+}
+
+text_header!(AutoSubmitted, "Auto-Submitted");
+
+fn send(from: &str, subject: &str, body: &str, message_id: &str, auto: bool) {
+    let mut builder = Message::builder()
+        .from(from.parse().expect("from"))
+        .to("contact@consultation.test".parse().expect("to"))
+        .subject(subject)
+        .message_id(Some(format!("<{message_id}>")));
+    if auto {
+        builder = builder.header(AutoSubmitted("auto-replied".into()));
+    }
+    let message = builder.body(body.to_string()).expect("message");
+    SmtpTransport::builder_dangerous("127.0.0.1")
+        .port(25)
+        .build()
+        .send(&message)
+        .expect("Postfix accepts the message");
+}
+
+/// Every message in a test account's Maildir folder (`""` for INBOX, `".Processed"`).
+fn mailbox(user: &str, folder: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        let dir = Path::new(MAIL).join(user).join(folder).join(sub);
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                out.push(std::fs::read(e.path()).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn header(raw: &[u8], name: &str) -> String {
+    MessageParser::default()
+        .parse(raw)
+        .and_then(|m| m.header_raw(name).map(|h| h.trim().to_string()))
+        .unwrap_or_default()
+}
+
+struct Worker {
+    child: Child,
+}
+
+impl Worker {
+    fn start(ws: &Workspace) -> Worker {
+        let child = ws
+            .cmd()
+            .args(["watch"])
+            .into_command()
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(ws.path().join("watch.log")).expect("log file"),
+            ))
+            .spawn()
+            .expect("start hubmail watch");
+        Worker { child }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "watch did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn log(ws: &Workspace) -> String {
+    std::fs::read_to_string(ws.path().join("watch.log")).unwrap_or_default()
+}
+
+#[test]
+fn contribution_by_smtp_fetched_over_imap_acknowledged_decided_and_delivered() {
+    let _servers = servers();
+    let ws = workspace();
+    let worker = Worker::start(&ws);
+    send(
+        "Lucía Fernández <contributor@example.test>",
+        "[Q2] Remesas y cuentas bancarias",
+        "Las remesas de los trabajadores migrantes sostienen a las familias; el costo de las \
+         remesas debe bajar gracias a los canales digitales y a las cuentas bancarias básicas.",
+        "e2e-1@example.test",
+        false,
+    );
+    wait_for("the acknowledgement", Duration::from_secs(30), || {
+        !mailbox("contributor", "").is_empty()
+    });
+    let ack = &mailbox("contributor", "")[0];
+    assert_eq!(header(ack, "Content-Language"), "es", "{}", log(&ws));
+    assert_eq!(header(ack, "Auto-Submitted"), "auto-replied");
+    assert_eq!(header(ack, "In-Reply-To"), "<e2e-1@example.test>");
+    let text = MessageParser::default()
+        .parse(ack)
+        .expect("parses")
+        .body_text(0)
+        .expect("text")
+        .to_string();
+    assert!(
+        text.contains("Se ha asignado a la pregunta 2: Remesas"),
+        "{text}"
+    );
+    assert_eq!(
+        mailbox("contact", "").len(),
+        0,
+        "the IMAP message left INBOX"
+    );
+    assert_eq!(mailbox("contact", ".Processed").len(), 1, "… for Processed");
+
+    ws.cmd().args(["--moderator", "amina", "approve", "1"]).ok();
+    wait_for("the decision", Duration::from_secs(30), || {
+        mailbox("contributor", "").len() == 2
+    });
+    let decision = mailbox("contributor", "")
+        .into_iter()
+        .find(|m| header(m, "Message-ID").contains("approved"))
+        .expect("the approval");
+    let text = MessageParser::default()
+        .parse(&decision)
+        .expect("parses")
+        .body_text(0)
+        .expect("text")
+        .to_string();
+    assert!(
+        text.contains("https://consultation.test/gcm/#contribution-1"),
+        "{text}"
+    );
+    // The digest for the moderators.
+    wait_for("the digest", Duration::from_secs(30), || {
+        !mailbox("moderators", "").is_empty()
+    });
+    assert_eq!(
+        header(&mailbox("moderators", "")[0], "Auto-Submitted"),
+        "auto-generated"
+    );
+    let status = worker.stop();
+    assert!(
+        status.success(),
+        "watch exits 0 on SIGTERM: {status:?}\n{}",
+        log(&ws)
+    );
+}
+
+#[test]
+fn decisions_wait_while_postfix_is_down_and_each_is_delivered_once() {
+    let _servers = servers();
+    let ws = workspace();
+    for i in 0..3 {
+        send(
+            &format!("Contributor {i} <contributor@example.test>"),
+            &format!("[Q2] Contribution {i}"),
+            &format!(
+                "Contribution {i}: remittance costs fall when regulators accept consular identity cards for simple accounts."
+            ),
+            &format!("down-{i}@example.test"),
+            false,
+        );
+    }
+    wait_for(
+        "three messages in the contact mailbox",
+        Duration::from_secs(20),
+        || mailbox("contact", "").len() == 3,
+    );
+    ws.cmd().args(["ingest", "--imap", "contact"]).ok();
+    ws.cmd().args(["outbox", "--send"]).ok(); // the one acknowledgement (rate-limited)
+    let before = mailbox("contributor", "").len();
+    assert_eq!(before, 1);
+
+    script_args(&["stop", "postfix"]);
+    ws.cmd()
+        .args(["--moderator", "amina", "approve", "1", "2"])
+        .ok();
+    ws.cmd()
+        .args([
+            "--moderator",
+            "amina",
+            "reject",
+            "3",
+            "--reason-code",
+            "duplicate",
+        ])
+        .ok();
+    let out = ws.cmd().args(["outbox", "--send", "--json"]).ok();
+    let queued: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let waiting = queued
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["status"] == "pending")
+        .count();
+    assert_eq!(waiting, 3, "the decisions wait in the outbox: {queued}");
+    assert!(
+        queued[0]["last_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+
+    script("start"); // Postfix back
+    // Past the retry delay.
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600)).to_string();
+    ws.cmd()
+        .args(["outbox", "--send"])
+        .env("HUBMAIL_NOW", &later)
+        .ok();
+    ws.cmd()
+        .args(["outbox", "--send"])
+        .env("HUBMAIL_NOW", &later)
+        .ok();
+    wait_for("three decisions", Duration::from_secs(20), || {
+        mailbox("contributor", "").len() == before + 3
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let mails = mailbox("contributor", "");
+    let mut ids: Vec<String> = mails.iter().map(|m| header(m, "Message-ID")).collect();
+    ids.sort();
+    let total = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "each delivered exactly once: {ids:?}");
+    assert_eq!(total, before + 3);
+}
+
+#[test]
+fn watch_reconnects_after_dovecot_restarts_and_loses_nothing() {
+    let _servers = servers();
+    let ws = workspace();
+    let worker = Worker::start(&ws);
+    send(
+        "A <contributor@example.test>",
+        "[Q2] first",
+        "First contribution about remittance costs for migrant families in the region.",
+        "dv-1@example.test",
+        false,
+    );
+    wait_for("the first message stored", Duration::from_secs(30), || {
+        mailbox("contact", ".Processed").len() == 1
+    });
+    script_args(&["stop", "dovecot"]);
+    std::thread::sleep(Duration::from_secs(1));
+    send(
+        "B <contributor@example.test>",
+        "[Q2] second",
+        "Second contribution, sent while the IMAP server was down, about consular cards.",
+        "dv-2@example.test",
+        false,
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    script("start"); // Dovecot back
+    wait_for("the second message stored", Duration::from_secs(60), || {
+        mailbox("contact", ".Processed").len() == 2
+    });
+    let status = worker.stop();
+    assert!(status.success());
+    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "{}", log(&ws));
+    assert!(
+        log(&ws).contains("reconnecting later") || log(&ws).contains("IDLE connection failed"),
+        "{}",
+        log(&ws)
+    );
+}
+
+#[test]
+fn an_out_of_office_reply_to_an_acknowledgement_gets_no_answer() {
+    let _servers = servers();
+    let ws = workspace();
+    send(
+        "Carlos <contributor@example.test>",
+        "[Q2] Our view",
+        "Remittance costs remain too high; digital channels and simple accounts would help families.",
+        "ooo-1@example.test",
+        false,
+    );
+    ws.cmd().args(["ingest", "--imap", "contact"]).ok();
+    ws.cmd().args(["outbox", "--send"]).ok();
+    assert_eq!(mailbox("contributor", "").len(), 1, "the acknowledgement");
+    // The contributor's auto-responder answers the acknowledgement.
+    send(
+        "Carlos <contributor@example.test>",
+        "Automatic reply: Recibido",
+        "I am out of the office until Monday.",
+        "ooo-2@example.test",
+        true,
+    );
+    wait_for(
+        "the auto-reply in the contact mailbox",
+        Duration::from_secs(20),
+        || mailbox("contact", "").len() == 1,
+    );
+    let summary = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(summary["ignored"], 1, "{summary}");
+    ws.cmd().args(["outbox", "--send"]).ok();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        mailbox("contributor", "").len(),
+        1,
+        "no answer to the auto-reply"
+    );
+}
