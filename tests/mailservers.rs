@@ -433,3 +433,75 @@ fn an_out_of_office_reply_to_an_acknowledgement_gets_no_answer() {
         "no answer to the auto-reply"
     );
 }
+
+#[test]
+fn a_changed_uidvalidity_rereads_the_folder_and_stores_nothing_twice() {
+    let _servers = servers();
+    let ws = workspace();
+    send(
+        "A <contributor@example.test>",
+        "[Q2] once",
+        "A contribution about remittance corridors and the cost of sending money home.",
+        "uv-1@example.test",
+        false,
+    );
+    wait_for(
+        "the message in the contact mailbox",
+        Duration::from_secs(20),
+        || mailbox("contact", "").len() == 1,
+    );
+    let first = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(first["queued"], 1, "{first}");
+    // The server renumbers the folder: the message comes back into INBOX under a new
+    // UIDVALIDITY (as after a restore from backup).
+    let contact = Path::new(MAIL).join("contact");
+    for sub in ["new", "cur"] {
+        for e in std::fs::read_dir(contact.join(".Processed").join(sub))
+            .expect("processed")
+            .flatten()
+        {
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            std::fs::rename(e.path(), contact.join("new").join(name)).expect("move back");
+        }
+    }
+    for e in std::fs::read_dir(&contact).expect("maildir").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("dovecot-uidlist")
+            || name.starts_with("dovecot-uidvalidity")
+            || name.starts_with("dovecot.index")
+        {
+            std::fs::remove_file(e.path()).expect("remove");
+        }
+    }
+    send(
+        "B <contributor@example.test>",
+        "[Q2] new",
+        "A new contribution arrives after the renumbering, about consular identity cards.",
+        "uv-2@example.test",
+        false,
+    );
+    wait_for("two messages in INBOX", Duration::from_secs(20), || {
+        mailbox("contact", "").len() == 2
+    });
+    let second = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(
+        second["read"], 2,
+        "the whole folder is read again: {second}"
+    );
+    assert_eq!(
+        second["duplicates"], 1,
+        "the stored one is recognised: {second}"
+    );
+    assert_eq!(second["queued"], 1, "{second}");
+    assert_eq!(
+        ws.json(&["queue", "--json"]).as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(mailbox("contact", "").len(), 0);
+}
