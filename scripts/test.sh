@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build dependencies of the TLS stack (OpenSSL through native-tls), from Debian.
-if ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1; then
+# From Debian: the TLS stack's build dependencies (OpenSSL through native-tls), and the
+# headless Chromium the publication tests load pages in.
+need=()
+dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || need+=(libssl-dev pkg-config)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq libssl-dev pkg-config >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # rustfmt and clippy come with the toolchain; add them where a minimal profile lacks them.

@@ -42,6 +42,9 @@ pub struct Config {
     /// What `hubmail watch` reads.
     #[serde(default)]
     pub watch: WatchConfig,
+    /// The published site.
+    #[serde(default)]
+    pub publish: PublishConfig,
     /// IMAP mailboxes to read (`hubmail watch`, `hubmail ingest --imap NAME`).
     #[serde(default, rename = "imap")]
     pub imap: Vec<ImapConfig>,
@@ -282,6 +285,44 @@ pub fn secret(
             "{section}: a user is set but no password: set password_env or password_file"
         ))
     })
+}
+
+/// The order contributions are shown in under a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PublishOrder {
+    /// Oldest first (a discussion reads top to bottom).
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
+/// The published site.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublishConfig {
+    /// Where `hubmail publish` writes (a symlink to the current release).
+    pub out: std::path::PathBuf,
+    /// The site's public address, for the feed's links and ids.
+    pub base_url: Option<String>,
+    /// Shown in every page's footer.
+    pub disclaimer: Option<String>,
+    /// Contributions under a question: oldest or newest first.
+    pub order: PublishOrder,
+    /// Publish again after every moderation decision.
+    pub after_decision: bool,
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        PublishConfig {
+            out: std::path::PathBuf::from("site"),
+            base_url: None,
+            disclaimer: None,
+            order: PublishOrder::Oldest,
+            after_decision: false,
+        }
+    }
 }
 
 /// What the long-running worker reads, and how often.

@@ -22,6 +22,7 @@ pub mod moderate;
 pub mod notify;
 pub mod parse;
 pub mod policy;
+pub mod publish;
 pub mod route;
 pub mod store;
 pub mod trim;

@@ -66,6 +66,9 @@ pub fn run_many(
     if !dry_run {
         session.store.flush()?;
         hubmail::index::sync(&session.store, &session.index)?;
+        if outcomes.iter().any(|o| o.ok) {
+            super::publish::after_decision(ctx, &session.store);
+        }
     }
     drop(session);
     let failed = outcomes.iter().filter(|o| !o.ok).count();

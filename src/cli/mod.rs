@@ -13,6 +13,7 @@ mod ingest;
 mod log;
 mod outbox;
 mod output;
+mod publish;
 mod queue;
 mod reindex;
 mod reject;
@@ -75,6 +76,7 @@ enum Command {
     Release(reopen::Release),
     Review(review::Review),
     Search(search::Search),
+    Publish(publish::Publish),
     Sender(sender::Sender),
     Log(log::Log),
     Outbox(outbox::Outbox),
@@ -213,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Release(cmd) => cmd.execute(&ctx),
         Command::Review(cmd) => cmd.execute(&ctx),
         Command::Search(cmd) => cmd.execute(&ctx),
+        Command::Publish(cmd) => cmd.execute(&ctx),
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
         Command::Outbox(cmd) => cmd.execute(&ctx),

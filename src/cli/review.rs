@@ -149,6 +149,7 @@ fn apply(ctx: &Context, term: &Term, id: SubmissionId, action: Action) -> anyhow
         Ok(applied) => {
             session.store.flush()?;
             hubmail::index::sync(&session.store, &session.index)?;
+            super::publish::after_decision(ctx, &session.store);
             term.write_line(&applied.summary)?;
             Ok(1)
         }

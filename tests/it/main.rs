@@ -9,6 +9,7 @@ mod hostile;
 mod moderation;
 mod outbox;
 mod pipe;
+mod publish;
 mod races;
 mod review;
 mod search;

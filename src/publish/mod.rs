@@ -1,0 +1,226 @@
+//! Publication: the approved contributions as the consultation's web pages, an Atom feed
+//! and a JSON export per discussion space.
+//!
+//! Publication reads the store and never writes it. The output is deterministic (the same
+//! store gives byte-identical files) and is written as a new release beside the target,
+//! then swapped in by replacing a symlink, so a reader never sees half a site; a withdrawn
+//! contribution is simply absent from the next release. No contributor address is ever
+//! written. Everything from mail is escaped (maud) and contribution text is also sanitised
+//! (ammonia, see [`text`]).
+
+mod data;
+mod feed;
+mod site;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, PublishOrder, Space};
+use crate::model::{State, Submission};
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// What a publication wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// The published folder (the symlink).
+    pub out: PathBuf,
+    /// The release it points to.
+    pub release: PathBuf,
+    /// Contributions published.
+    pub contributions: usize,
+    /// Spaces published.
+    pub spaces: usize,
+}
+
+/// A space with the contributions it shows.
+pub struct SpacePage<'a> {
+    /// The space.
+    pub space: &'a Space,
+    /// Contributions by question number (`None`: the general section), in display order.
+    pub by_question: Vec<(Option<u32>, Vec<&'a Submission>)>,
+}
+
+impl SpacePage<'_> {
+    /// All contributions of the page.
+    pub fn all(&self) -> impl Iterator<Item = &Submission> {
+        self.by_question
+            .iter()
+            .flat_map(|(_, list)| list.iter().copied())
+    }
+}
+
+/// Groups approved submissions by space and question.
+fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a>> {
+    let mut out = Vec::new();
+    for space in &config.spaces {
+        let mine: Vec<&Submission> = approved
+            .iter()
+            .filter(|s| match &s.question {
+                Some(q) => {
+                    q.space == space.id
+                        || (space.id == config.default_space().id
+                            && config.space(&q.space).is_none())
+                }
+                None => space.id == config.default_space().id,
+            })
+            .collect();
+        let mut numbers: Vec<Option<u32>> =
+            space.questions.iter().map(|q| Some(q.number)).collect();
+        for s in &mine {
+            let n = s
+                .question
+                .as_ref()
+                .filter(|q| q.space == space.id)
+                .map(|q| q.number);
+            if !numbers.contains(&n) {
+                numbers.push(n);
+            }
+        }
+        numbers.sort_by_key(|n| n.unwrap_or(u32::MAX));
+        let by_question = numbers
+            .into_iter()
+            .map(|n| {
+                let mut list: Vec<&Submission> = mine
+                    .iter()
+                    .copied()
+                    .filter(|s| {
+                        s.question
+                            .as_ref()
+                            .filter(|q| q.space == space.id)
+                            .map(|q| q.number)
+                            == n
+                    })
+                    .collect();
+                list.sort_by_key(|s| (s.date(), s.id));
+                if config.publish.order == PublishOrder::Newest {
+                    list.reverse();
+                }
+                (n, list)
+            })
+            .collect();
+        out.push(SpacePage { space, by_question });
+    }
+    out
+}
+
+/// Writes the site for the store's approved contributions into `out`, atomically.
+pub fn publish(store: &Store, config: &Config, out: &Path) -> Result<Report> {
+    let mut approved = Vec::new();
+    for s in store.submissions() {
+        let s = s?;
+        if s.state == State::Approved {
+            approved.push(s);
+        }
+    }
+    let pages = pages(config, &approved);
+
+    let (releases, next) = next_release(out)?;
+    let staging = releases.join(format!("{next:06}.partial"));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| Error::io("removing", &staging, e))?;
+    }
+    let write = |rel: &str, bytes: &[u8]| -> Result<()> {
+        let path = staging.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))
+    };
+    write("style.css", site::STYLE.as_bytes())?;
+    write("index.html", site::index(config, &pages).as_bytes())?;
+    for page in &pages {
+        let id = &page.space.id;
+        write(
+            &format!("{id}/index.html"),
+            site::space(config, page).as_bytes(),
+        )?;
+        write(
+            &format!("{id}/feed.atom"),
+            feed::atom(config, page).as_bytes(),
+        )?;
+        write(
+            &format!("{id}/contributions.json"),
+            data::json(config, page)?.as_bytes(),
+        )?;
+        for s in page.all() {
+            for a in &s.attachments {
+                let Some(sha) = &a.sha256 else { continue };
+                if let Some(bytes) = store.blob(sha)? {
+                    write(&site::attachment_path(id, s, &a.name), &bytes)?;
+                }
+            }
+        }
+    }
+    let release = releases.join(format!("{next:06}"));
+    std::fs::rename(&staging, &release).map_err(|e| Error::io("renaming", &staging, e))?;
+    swap(out, &release)?;
+    prune(&releases, next);
+    Ok(Report {
+        out: out.to_path_buf(),
+        release,
+        contributions: approved.len(),
+        spaces: pages.len(),
+    })
+}
+
+fn releases_dir(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
+    out.with_file_name(format!(".{name}.releases"))
+}
+
+fn next_release(out: &Path) -> Result<(PathBuf, u32)> {
+    if out.exists() && !out.is_symlink() {
+        return Err(Error::Refused(format!(
+            "{} exists and is not a hubmail publication (hubmail publishes through a symlink \
+             it replaces atomically): move it away or choose another --out",
+            out.display()
+        )));
+    }
+    let releases = releases_dir(out);
+    std::fs::create_dir_all(&releases).map_err(|e| Error::io("creating", &releases, e))?;
+    let mut last = 0;
+    for e in std::fs::read_dir(&releases)
+        .map_err(|e| Error::io("listing", &releases, e))?
+        .flatten()
+    {
+        if let Ok(n) = e.file_name().to_string_lossy().parse::<u32>() {
+            last = last.max(n);
+        }
+    }
+    Ok((releases, last + 1))
+}
+
+/// Points `out` at `release` by renaming a fresh symlink over it: readers see the old
+/// site or the new one, never a mix.
+fn swap(out: &Path, release: &Path) -> Result<()> {
+    let target = release
+        .strip_prefix(out.parent().unwrap_or(Path::new("")))
+        .unwrap_or(release);
+    let link = out.with_file_name(format!(
+        ".{}.link-{}",
+        out.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(target, &link).map_err(|e| Error::io("linking", &link, e))?;
+    std::fs::rename(&link, out).map_err(|e| Error::io("replacing", out, e))
+}
+
+/// Keeps the current and the previous release (a reader may still be on it).
+fn prune(releases: &Path, current: u32) {
+    if let Ok(rd) = std::fs::read_dir(releases) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let old = name.parse::<u32>().is_ok_and(|n| n + 1 < current);
+            if old || name.ends_with(".partial") {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! Publication: golden pages, feed and data for the fixtures; the feed parsed by a real
+//! Atom parser and the data validated against its schema; determinism, withdrawal, the
+//! atomic swap, no address published; and hostile contributions in a real headless
+//! Chromium that would record any script that ran.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{Workspace, repo};
+
+const CONFIG: &str = r#"
+[hub]
+contact_addresses = ["contact@consultation.example.org"]
+
+[publish]
+base_url = "https://consultation.example.org/"
+disclaimer = "The views expressed are those of the contributors."
+
+[[space]]
+id = "gcm-review"
+title = "Regional Review of the Global Compact for Migration"
+aim = "Views on implementing the GCM."
+lang = "en"
+moderators = ["Amina Diallo"]
+
+[[space.question]]
+number = 1
+title = { en = "Key priorities?", fr = "Priorités ?", es = "¿Prioridades?" }
+
+[[space.question]]
+number = 2
+title = { en = "Remittances?", fr = "Transferts de fonds ?", es = "¿Remesas?" }
+
+[[space.question]]
+number = 3
+title = { en = "Diaspora?", fr = "Diaspora ?", es = "¿Diáspora?" }
+
+[[space]]
+id = "espace-fr"
+title = "Espace francophone"
+lang = "fr"
+"#;
+
+/// The fixtures ingested and all approvable ones approved.
+fn published() -> Workspace {
+    let ws = Workspace::with_config_text(CONFIG);
+    let maildir = ws.fixture_maildir();
+    ws.cmd()
+        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+        .ok();
+    let ids: Vec<String> = ws
+        .json(&["queue", "--json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["id"].to_string())
+        .collect();
+    let mut args = vec!["--moderator", "amina", "approve"];
+    args.extend(ids.iter().map(String::as_str));
+    ws.cmd().args(&args).ok();
+    ws
+}
+
+fn site(ws: &Workspace) -> PathBuf {
+    ws.path().join("site")
+}
+
+fn publish(ws: &Workspace) {
+    ws.cmd()
+        .args(["publish", "--out", site(ws).to_str().expect("utf-8")])
+        .ok();
+}
+
+/// Every file of the published tree, by relative path.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(
+        &root.canonicalize().expect("resolve the symlink"),
+        &root.canonicalize().expect("resolve"),
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn golden_pages_feed_and_data() {
+    let ws = published();
+    publish(&ws);
+    let got = tree(&site(&ws));
+    let golden = repo().join("tests/golden/publish");
+    if std::env::var_os("HUBMAIL_UPDATE_GOLDEN").is_some() {
+        let _ = std::fs::remove_dir_all(&golden);
+        for (rel, bytes) in &got {
+            if rel.contains("/files/") {
+                continue;
+            }
+            let path = golden.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, bytes).expect("write golden");
+        }
+    }
+    let want = tree(&golden);
+    assert!(
+        !want.is_empty(),
+        "no golden files: run with HUBMAIL_UPDATE_GOLDEN=1 once"
+    );
+    for (rel, bytes) in &want {
+        let have = got
+            .get(rel)
+            .unwrap_or_else(|| panic!("{rel} was not published"));
+        assert!(
+            have == bytes,
+            "{rel} differs from tests/golden/publish/{rel} (HUBMAIL_UPDATE_GOLDEN=1 rewrites it after review)\n{}",
+            String::from_utf8_lossy(have)
+        );
+    }
+    let published: Vec<&String> = got.keys().filter(|k| !k.contains("/files/")).collect();
+    assert_eq!(published.len(), want.len(), "{published:?}");
+}
+
+#[test]
+fn the_feed_parses_and_the_data_matches_its_schema() {
+    let ws = published();
+    publish(&ws);
+    let root = site(&ws);
+    let feed_bytes = std::fs::read(root.join("gcm-review/feed.atom")).expect("feed");
+    let feed = feed_rs::parser::parse(feed_bytes.as_slice()).expect("a valid Atom feed");
+    assert_eq!(
+        feed.title.expect("title").content,
+        "Regional Review of the Global Compact for Migration"
+    );
+    assert!(!feed.entries.is_empty());
+    for entry in &feed.entries {
+        assert!(!entry.authors.is_empty(), "author");
+        assert!(entry.updated.is_some(), "updated");
+        assert!(entry.links.iter().any(|l| {
+            l.href
+                .starts_with("https://consultation.example.org/gcm-review/#contribution-")
+        }));
+        assert!(entry.content.is_some(), "content");
+    }
+    let text = String::from_utf8_lossy(&feed_bytes);
+    assert!(
+        text.contains("xml:lang=\"fr\"") && text.contains("xml:lang=\"es\""),
+        "entries carry their language"
+    );
+
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/contributions.schema.json")).expect("schema"),
+    )
+    .expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    for space in ["gcm-review", "espace-fr"] {
+        let data: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join(space).join("contributions.json")).expect("data"),
+        )
+        .expect("json");
+        let errors: Vec<String> = validator
+            .iter_errors(&data)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{space}: {errors:?}");
+    }
+}
+
+#[test]
+fn deterministic_atomic_and_withdrawals_disappear() {
+    let ws = published();
+    publish(&ws);
+    let first = tree(&site(&ws));
+    publish(&ws);
+    let second = tree(&site(&ws));
+    assert_eq!(first, second, "the same store gives byte-identical output");
+    assert!(
+        std::fs::symlink_metadata(site(&ws))
+            .expect("exists")
+            .file_type()
+            .is_symlink()
+    );
+
+    let page = |ws: &Workspace| {
+        String::from_utf8_lossy(&tree(&site(ws))["gcm-review/index.html"]).into_owned()
+    };
+    assert!(page(&ws).contains("id=\"contribution-4\""));
+    ws.cmd()
+        .args([
+            "--moderator",
+            "amina",
+            "reopen",
+            "4",
+            "--reason",
+            "check the figures",
+        ])
+        .ok();
+    publish(&ws);
+    assert!(
+        !page(&ws).contains("id=\"contribution-4\""),
+        "a withdrawn contribution disappears"
+    );
+    assert!(page(&ws).contains("id=\"contribution-1\""));
+
+    // Old releases are pruned (the current and the previous one are kept).
+    let releases: Vec<_> = std::fs::read_dir(ws.path().join(".site.releases"))
+        .expect("releases")
+        .flatten()
+        .collect();
+    assert_eq!(releases.len(), 2);
+
+    // A folder hubmail did not create is never overwritten.
+    let other = ws.path().join("mine");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    let out = ws
+        .cmd()
+        .args(["publish", "--out", other.to_str().expect("utf-8")])
+        .output();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a hubmail publication"));
+}
+
+#[test]
+fn no_contributor_address_is_ever_published() {
+    let ws = published();
+    publish(&ws);
+    for (rel, bytes) in tree(&site(&ws)) {
+        if rel.contains("/files/") {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        for address in [
+            "sarah.doyel@iom.example.int",
+            "elodie.frechette",
+            "jperez@",
+            "peter@drn",
+            "@",
+        ] {
+            assert!(!text.contains(address), "{rel} contains {address:?}");
+        }
+    }
+}
+
+#[test]
+fn publishing_after_every_decision_when_configured() {
+    let ws = Workspace::with_config_text(&format!("{CONFIG}\n").replace(
+        "[publish]\n",
+        &format!("[publish]\nafter_decision = true\nout = \"{}\"\n", "site"),
+    ));
+    let maildir = ws.fixture_maildir();
+    ws.cmd()
+        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+        .ok();
+    ws.cmd().args(["--moderator", "amina", "approve", "2"]).ok();
+    let page = std::fs::read_to_string(ws.path().join("site/gcm-review/index.html"))
+        .expect("published by the decision");
+    assert!(page.contains("id=\"contribution-2\""));
+}
+
+/// A contribution made of XSS payloads in every field that reaches the page.
+fn hostile_message() -> Vec<u8> {
+    let payload = "document.title='PWNED-'+'XSS'";
+    format!(
+        "From: \"<img src=x onerror=\\\"{payload}\\\">\" <evil@example.net>\r\n\
+Subject: =?UTF-8?B?{subject}?=\r\n\
+Message-ID: <xss-1@example.net>\r\n\
+Date: Mon, 14 Feb 2022 10:00:00 +0000\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Migración segura y participación financière: réponse à la question 2.</p>\
+<script>{payload}</script><p>&lt;script&gt;{payload}&lt;/script&gt;</p>\
+<img src=x onerror=\"{payload}\"><svg onload=\"{payload}\"></svg>\
+<p><a href=\"javascript:{payload}\">a link</a> <a href=\"https://example.org/ok\">a good link</a></p>\
+<p>&lt;img src=x onerror=&quot;{payload}&quot;&gt; and <b onmouseover=\"{payload}\">bold</b></p>\r\n\
+--b\r\n\
+Content-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename=\"<svg onload={payload}>.pdf\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n\
+JVBERi0xLjQK\r\n\
+--b--\r\n",
+        subject = base64_encode(format!("[Q2] <script>{payload}</script> Remesas y diáspora").as_bytes()),
+    )
+    .into_bytes()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().expect("profile dir");
+    Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is installed (scripts/test.sh installs Debian's chromium)")
+}
+
+#[test]
+fn hostile_contributions_run_no_script_in_a_real_browser() {
+    let ws = Workspace::with_config_text(CONFIG);
+    ws.cmd().args(["ingest", "-"]).stdin(hostile_message()).ok();
+    let french =
+        std::fs::read(repo().join("fixtures/mail/02-fr-latin1-qp-q2.eml")).expect("fixture");
+    ws.cmd().args(["ingest", "-"]).stdin(french).ok();
+    ws.cmd()
+        .args(["--moderator", "amina", "approve", "1", "2"])
+        .ok();
+    publish(&ws);
+    let page = site(&ws).join("gcm-review/index.html");
+    let html = std::fs::read_to_string(&page).expect("page");
+
+    // The page ships a Content-Security-Policy; to test the escaping itself, the browser
+    // gets a copy without it, where any injected script would run.
+    let bare = ws.path().join("bare.html");
+    let without_csp: String = html
+        .split('\n')
+        .map(|l| l.replace(r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; img-src 'self'">"#, ""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(without_csp, html, "the policy was found and removed");
+    std::fs::write(&bare, &without_csp).expect("write");
+    std::fs::copy(site(&ws).join("style.css"), ws.path().join("style.css")).expect("css");
+
+    let out = chromium(&["--dump-dom", &format!("file://{}", bare.display())]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<html"),
+        "chromium rendered the page: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dom.contains("PWNED-XSS"), "a script ran:\n{dom}");
+    assert!(!dom.contains("<script"), "no script element");
+    // In serialised DOM, a literal '<' only starts a real tag (text has &lt;): look for
+    // handler attributes and javascript: links inside tags only.
+    let handler = regex::Regex::new(r"<[^<>]*\son[a-z]+=").expect("regex");
+    assert!(
+        !handler.is_match(&dom),
+        "no handler attribute: {:?}",
+        handler.find(&dom)
+    );
+    let js_link = regex::Regex::new(r#"<a[^<>]*href="\s*javascript:"#).expect("regex");
+    assert!(!js_link.is_match(&dom), "no javascript: link");
+    assert!(
+        dom.contains("rel=\"nofollow ugc noopener\""),
+        "links are marked"
+    );
+    assert!(
+        dom.contains("Migración segura y participación financière"),
+        "accents render"
+    );
+    assert!(
+        dom.contains("l'inclusion financière des personnes migrantes"),
+        "French renders"
+    );
+    assert!(!dom.contains("evil@example.net"));
+
+    // The attachment is inside the release, under a safe name.
+    let files: Vec<PathBuf> = std::fs::read_dir(site(&ws).join("gcm-review/files/1"))
+        .expect("files")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert!(files[0].starts_with(site(&ws).join("gcm-review/files/1")));
+
+    // A screenshot for a human to look at.
+    let shot = repo().join("target/publish-screenshot.png");
+    let out = chromium(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1200,2200",
+        &format!("file://{}", page.display()),
+    ]);
+    assert!(
+        shot.exists(),
+        "screenshot written: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
