@@ -8,6 +8,7 @@
 //! lets the source release the message; the [`index`] (tantivy) follows the store and can
 //! always be rebuilt from it.
 
+pub mod check;
 pub mod classify;
 pub mod clock;
 pub mod config;

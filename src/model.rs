@@ -567,7 +567,7 @@ pub struct SenderRule {
 }
 
 /// What an outgoing message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailKind {
     /// The receipt of a contribution.

@@ -363,6 +363,7 @@ pub fn decide(
     let p = plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
     if !dry_run {
         let mail = crate::notify::decision_mail(config, &before, &p.after, now);
+        crate::crashpoint::hit("before-decision");
         store.replace(
             &before,
             &p.after,
@@ -374,6 +375,7 @@ pub fn decide(
             },
             mail.as_ref(),
         )?;
+        crate::crashpoint::hit("after-decision");
     }
     Ok(Applied {
         summary: p.summary,

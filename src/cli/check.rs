@@ -9,8 +9,9 @@ use hubmail::store::Store;
 
 use super::{Context, output};
 
-/// Verify that the search index matches the store (the source of truth); with --repair,
-/// fix what differs. Exits 1 when a difference is found and not repaired.
+/// Verify that the search index matches the store (the source of truth) and that every
+/// moderator's decision has its audit entry and outbox message; with --repair, rebuild
+/// what differs in the index. Exits 1 when something is inconsistent.
 #[derive(Debug, Args)]
 pub struct Check {
     /// Re-index missing submissions and remove stray index entries.
@@ -34,13 +35,18 @@ impl Check {
             repaired = index::repair(&store, &search, &found)?;
             found = index::check(&store, &search)?;
         }
+        let gaps = hubmail::check::decisions(&store, &ctx.config)?;
+        let consistent = found.is_consistent() && gaps.is_empty();
         if self.json {
             let mut value = serde_json::to_value(&found)?;
+            value["audit_missing"] = gaps.audit_missing.len().into();
+            value["outbox_missing"] = gaps.outbox_missing.len().into();
+            value["outbox_orphans"] = gaps.outbox_orphans.len().into();
             value["missing"] = found.missing.len().into();
             value["extra"] = found.extra.len().into();
             value["duplicated"] = found.duplicated.len().into();
             value["repaired"] = repaired.into();
-            value["consistent"] = found.is_consistent().into();
+            value["consistent"] = consistent.into();
             output::json(&value)?;
         } else {
             println!(
@@ -65,13 +71,39 @@ impl Check {
             if repaired > 0 {
                 println!("repaired: re-indexed {repaired} submissions");
             }
-            if found.is_consistent() {
+            let list = |ids: &[hubmail::model::SubmissionId]| {
+                ids.iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !gaps.audit_missing.is_empty() {
+                println!(
+                    "decisions without their audit entry: {}",
+                    list(&gaps.audit_missing)
+                );
+            }
+            if !gaps.outbox_missing.is_empty() {
+                println!(
+                    "decisions without their message to the contributor: {}",
+                    list(&gaps.outbox_missing)
+                );
+            }
+            if !gaps.outbox_orphans.is_empty() {
+                println!(
+                    "outbox messages about unknown submissions: {:?}",
+                    gaps.outbox_orphans
+                );
+            }
+            if consistent {
                 println!("consistent");
+            } else if !found.is_consistent() {
+                println!("inconsistent: 'hubmail check --repair' rebuilds the index entries");
             } else {
-                println!("inconsistent: 'hubmail check --repair' fixes the index");
+                println!("inconsistent: report this (a decision was not written whole)");
             }
         }
-        Ok(if found.is_consistent() {
+        Ok(if consistent {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE

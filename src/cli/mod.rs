@@ -6,6 +6,7 @@
 
 mod approve;
 mod assign;
+mod backup;
 mod check;
 mod decide;
 mod edit;
@@ -84,6 +85,8 @@ enum Command {
     Check(check::Check),
     Watch(watch::Watch),
     Reindex(reindex::Reindex),
+    Backup(backup::Backup),
+    Restore(backup::Restore),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell.
@@ -223,6 +226,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(cmd) => cmd.execute(&ctx),
         Command::Watch(cmd) => cmd.execute(&ctx),
         Command::Reindex(cmd) => cmd.execute(&ctx),
+        Command::Backup(cmd) => cmd.execute(&ctx),
+        Command::Restore(cmd) => cmd.execute(&ctx),
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }

@@ -11,9 +11,11 @@
 //! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
 //! failing; long runs close and reopen the store between batches to let others in.
 
+mod backup;
 mod lock;
 mod pack;
 
+pub use backup::BackupReport;
 pub use lock::{let_waiters_in, someone_waiting};
 pub use pack::PackRef;
 

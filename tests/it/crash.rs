@@ -71,3 +71,186 @@ fn crash_after_the_maildir_move_before_indexing() {
 fn crash_after_indexing() {
     run_with_crash("after-index");
 }
+
+#[test]
+fn crash_before_the_flush() {
+    run_with_crash("before-flush");
+}
+
+/// A small seeded generator: the kill points differ between runs of the loop but not
+/// between runs of the test.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn bulk(ws: &Workspace, n: usize) -> std::path::PathBuf {
+    let maildir = ws.maildir("contact");
+    for i in 0..n {
+        let body = format!(
+            "From: Person {i} <p{i}@example.org>\r\nSubject: [Q1] Contribution {i}\r\n\
+Message-ID: <kill-{i}@example.org>\r\nDate: Mon, 10 Jan 2022 09:00:00 +0000\r\n\r\n\
+Contribution {i}: regular pathways for labour migration and lower remittance costs remain \
+our first priorities for the implementation of the compact.\r\n"
+        );
+        std::fs::write(maildir.join(format!("new/{i:05}.eml")), body).expect("write");
+    }
+    maildir
+}
+
+/// Every generated message is stored exactly once, the Maildir is drained, the index and
+/// the store agree.
+fn assert_all_accounted(ws: &Workspace, maildir: &std::path::Path, n: usize, what: &str) {
+    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let rows = all.as_array().expect("array");
+    assert_eq!(rows.len(), n, "{what}: every message stored once");
+    let mut subjects: Vec<String> = rows
+        .iter()
+        .map(|r| r["subject"].as_str().expect("subject").to_string())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), n, "{what}: no message twice");
+    assert!(
+        files_in(&maildir.join("new")).is_empty(),
+        "{what}: new/ drained"
+    );
+    assert_eq!(
+        files_in(&maildir.join("cur")).len(),
+        n,
+        "{what}: all in cur/"
+    );
+    let check = ws.json(&["check", "--json"]);
+    assert_eq!(check["consistent"], true, "{what}: {check}");
+}
+
+#[test]
+fn sigkill_at_random_moments_during_ingest_loses_and_duplicates_nothing() {
+    let ws = Workspace::with_config_text(
+        "[store]\nbatch_size = 100\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n",
+    );
+    let n = 1200;
+    let maildir = bulk(&ws, n);
+    let dir = maildir.to_str().expect("utf-8");
+    let mut rng = Rng(0x2026_1127);
+    let mut kills = 0;
+    for _ in 0..12 {
+        let mut child = ws
+            .cmd()
+            .args(["ingest", "--maildir", dir])
+            .into_command()
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(150 + rng.next() % 700));
+        if child.try_wait().expect("poll").is_some() {
+            break;
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        kills += 1;
+    }
+    assert!(
+        kills >= 3,
+        "the test killed the worker mid-run ({kills} times)"
+    );
+    ws.cmd().args(["ingest", "--maildir", dir]).ok();
+    assert_all_accounted(&ws, &maildir, n, &format!("after {kills} SIGKILLs"));
+}
+
+#[test]
+fn sigkill_at_random_moments_during_watch_loses_and_duplicates_nothing() {
+    let ws = Workspace::new();
+    let n = 800;
+    let maildir = bulk(&ws, n);
+    let config = ws.path().join("watch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\nbatch_size = 50\n\n[watch]\nmaildirs = [\"{}\"]\npoll_seconds = 1\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n",
+            maildir.display()
+        ),
+    )
+    .expect("write");
+    let mut rng = Rng(0x5eed_0008);
+    let mut kills = 0;
+    for _ in 0..6 {
+        let mut child = ws
+            .cmd()
+            .args(["--config", config.to_str().expect("utf-8"), "watch"])
+            .into_command()
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(200 + rng.next() % 600));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        kills += 1;
+        if files_in(&maildir.join("new")).is_empty() {
+            break;
+        }
+    }
+    ws.cmd()
+        .args([
+            "--config",
+            config.to_str().expect("utf-8"),
+            "watch",
+            "--once",
+        ])
+        .ok();
+    assert_all_accounted(&ws, &maildir, n, &format!("watch after {kills} SIGKILLs"));
+}
+
+#[test]
+fn a_crash_during_a_decision_leaves_it_whole_or_untouched() {
+    for point in ["before-decision", "after-decision"] {
+        let ws = Workspace::with_fixture_config();
+        let maildir = ws.fixture_maildir();
+        ws.cmd()
+            .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+            .ok();
+        let out = ws
+            .cmd()
+            .args(["--moderator", "amina", "approve", "2"])
+            .env("HUBMAIL_CRASH_AT", point)
+            .output();
+        assert!(
+            !out.status.success(),
+            "{point}: the crash point was reached"
+        );
+        let shown = ws.json(&["show", "2", "--json"]);
+        let state = shown["state"].as_str().expect("state").to_string();
+        assert!(
+            state == "pending" || state == "approved",
+            "{point}: {state}"
+        );
+        let check = ws.json(&["check", "--json"]);
+        assert_eq!(
+            check["consistent"], true,
+            "{point}: decided whole or not at all: {check}"
+        );
+        if point == "before-decision" {
+            assert_eq!(
+                state, "pending",
+                "nothing was written before the transaction"
+            );
+        }
+        // The moderator can simply decide again.
+        if state == "pending" {
+            ws.cmd().args(["--moderator", "amina", "approve", "2"]).ok();
+        }
+        let outbox = ws.json(&["outbox", "--json"]);
+        let approvals = outbox
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|m| m["kind"] == "approved")
+            .count();
+        assert_eq!(approvals, 1, "{point}: exactly one decision message");
+    }
+}

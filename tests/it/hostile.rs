@@ -147,3 +147,133 @@ fn hostile_messages_each_end_in_a_defined_state() {
         );
     }
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    state: String,
+    reason: Option<String>,
+    subject: Option<String>,
+    attachments: Option<Vec<String>>,
+    #[serde(default)]
+    body_excludes: Vec<String>,
+}
+
+/// The kept corpus (fixtures/hostile) plus a generated 100 MB message: each ends as
+/// expected.toml says, and the worker's peak memory stays bounded by the limits.
+#[test]
+fn hostile_corpus_with_bounded_memory() {
+    let ws = Workspace::with_config_text(
+        "[limits]\nmax_message_bytes = 20_000_000\nmax_attachment_bytes = 5_000_000\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n",
+    );
+    let maildir = ws.maildir("contact");
+    let corpus = crate::util::repo().join("fixtures/hostile");
+    let expected: std::collections::BTreeMap<String, Expected> = toml::from_str(
+        &std::fs::read_to_string(corpus.join("expected.toml")).expect("expected.toml"),
+    )
+    .expect("valid expected.toml");
+    for e in std::fs::read_dir(&corpus).expect("corpus").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".eml") {
+            std::fs::copy(e.path(), maildir.join("new").join(&name)).expect("copy");
+        }
+    }
+    let status = std::process::Command::new("python3")
+        .arg(crate::util::repo().join("scripts/gen-hostile.py"))
+        .arg("--big")
+        .arg(maildir.join("new"))
+        .status()
+        .expect("generate the 100 MB message");
+    assert!(status.success());
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M", env!("CARGO_BIN_EXE_hubmail"), "--data-dir"])
+        .arg(ws.data_dir())
+        .arg("--config")
+        .arg(ws.config_path().expect("a config"))
+        .args(["ingest", "--maildir"])
+        .arg(&maildir)
+        .args(["--json"])
+        .env_remove("HUBMAIL_CONFIG")
+        .output()
+        .expect("run under /usr/bin/time");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let peak_kib: u64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("peak RSS from /usr/bin/time");
+    assert!(
+        peak_kib < 250 * 1024,
+        "peak RSS {} MB for a 100 MB message with a 20 MB limit",
+        peak_kib / 1024
+    );
+    assert!(
+        files_in(&maildir.join("new")).is_empty(),
+        "every message was processed"
+    );
+
+    let mut seen = 0;
+    for row in ws
+        .json(&["queue", "--state", "all", "--json"])
+        .as_array()
+        .expect("array")
+    {
+        let shown = ws.json(&["show", &row["id"].to_string(), "--json"]);
+        let name = shown["origin"]
+            .as_str()
+            .expect("origin")
+            .rsplit('#')
+            .next()
+            .expect("name")
+            .to_string();
+        let exp = expected
+            .get(&name)
+            .unwrap_or_else(|| panic!("{name} is not in fixtures/hostile/expected.toml"));
+        seen += 1;
+        assert_eq!(shown["state"], exp.state, "{name}: {shown}");
+        if let Some(reason) = &exp.reason {
+            assert!(
+                shown["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(reason.as_str()),
+                "{name}: {}",
+                shown["reason"]
+            );
+        }
+        if let Some(subject) = &exp.subject {
+            assert_eq!(shown["subject"], *subject, "{name}");
+        }
+        if let Some(names) = &exp.attachments {
+            let have: Vec<&str> = shown["attachments"]
+                .as_array()
+                .expect("attachments")
+                .iter()
+                .map(|a| a["name"].as_str().unwrap_or_default())
+                .collect();
+            assert_eq!(&have, names, "{name}");
+        }
+        for text in &exp.body_excludes {
+            assert!(
+                !shown["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(text.as_str()),
+                "{name} keeps {text:?}"
+            );
+        }
+    }
+    assert_eq!(
+        seen,
+        expected.len(),
+        "every hostile message is accounted for"
+    );
+    eprintln!(
+        "hostile corpus: {seen} messages, peak RSS {} MB",
+        peak_kib / 1024
+    );
+}

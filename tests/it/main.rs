@@ -1,9 +1,11 @@
 //! Integration tests: each drives the real `hubmail` binary in a temporary directory
 //! through the small harness in `util`.
 
+mod backup;
 mod cli_errors;
 mod concurrency;
 mod crash;
+mod disk_full;
 mod golden;
 mod hostile;
 mod moderation;

@@ -55,6 +55,11 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// The configuration file in use, if any.
+    pub fn config_path(&self) -> Option<&Path> {
+        self.config.as_deref()
+    }
+
     /// The data directory the commands use.
     pub fn data_dir(&self) -> PathBuf {
         self.path().join("data")

@@ -1,0 +1,216 @@
+//! Backup and restore: a consistent snapshot of the whole store (records, raw mail,
+//! attachments, audit trail, outbox, sender rules, checkpoints) in one file.
+//!
+//! The snapshot is taken while holding the store, which a running worker releases between
+//! batches, so it is consistent. The file is a tar archive, zstd-compressed: one entry per
+//! sled tree (`trees/NAME.kv`, length-prefixed key/value pairs) and one per pack file. The
+//! search index is not included: restore rebuilds it from the store.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{STORE_FORMAT, Store, store_err};
+use crate::{Error, Result};
+
+/// What a backup or restore covered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupReport {
+    /// The store format of the snapshot.
+    pub format: u32,
+    /// sled trees.
+    pub trees: usize,
+    /// Key/value pairs in all trees.
+    pub records: u64,
+    /// Pack files (raw mail and attachments).
+    pub packs: usize,
+    /// Bytes of pack data.
+    pub pack_bytes: u64,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Refused(format!("not a usable hubmail backup: {}", message.into()))
+}
+
+fn append(builder: &mut tar::Builder<impl Write>, name: &str, bytes: &[u8]) -> Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o600);
+    header.set_mtime(0);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, name, bytes)
+        .map_err(|e| Error::io("writing the backup", name, e))
+}
+
+impl Store {
+    /// Writes a snapshot of the store to `out`.
+    pub fn backup(&self, out: impl Write) -> Result<BackupReport> {
+        self.flush()?;
+        let encoder = zstd::stream::write::Encoder::new(out, 3)
+            .map_err(|e| Error::io("compressing", "the backup", e))?;
+        let mut tar = tar::Builder::new(encoder);
+        let mut report = BackupReport {
+            format: STORE_FORMAT,
+            ..BackupReport::default()
+        };
+        for name in self.db.tree_names() {
+            let tree = self.db.open_tree(&name).map_err(store_err)?;
+            let mut buf = Vec::new();
+            for item in tree.iter() {
+                let (k, v) = item.map_err(store_err)?;
+                buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
+                buf.extend_from_slice(&k);
+                buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                buf.extend_from_slice(&v);
+                report.records += 1;
+            }
+            append(&mut tar, &format!("trees/{}.kv", hex(&name)), &buf)?;
+            report.trees += 1;
+        }
+        let packs = self.dir.join("packs");
+        let mut names: Vec<_> = std::fs::read_dir(&packs)
+            .map_err(|e| Error::io("listing", &packs, e))?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".pack"))
+            .collect();
+        names.sort();
+        for name in names {
+            let path = packs.join(&name);
+            let bytes = std::fs::read(&path).map_err(|e| Error::io("reading", &path, e))?;
+            report.pack_bytes += bytes.len() as u64;
+            append(&mut tar, &format!("packs/{name}"), &bytes)?;
+            report.packs += 1;
+        }
+        let manifest = serde_json::to_vec_pretty(&report).map_err(|e| bad(e.to_string()))?;
+        append(&mut tar, "hubmail-backup.json", &manifest)?;
+        let encoder = tar
+            .into_inner()
+            .map_err(|e| Error::io("writing", "the backup", e))?;
+        encoder
+            .finish()
+            .map_err(|e| Error::io("finishing", "the backup", e))?
+            .flush()
+            .map_err(|e| Error::io("flushing", "the backup", e))?;
+        Ok(report)
+    }
+
+    /// Restores a snapshot into `data_dir`, which must hold no store yet. The caller
+    /// rebuilds the index.
+    pub fn restore(data_dir: &Path, input: impl Read) -> Result<BackupReport> {
+        let store_dir = data_dir.join("store");
+        if store_dir.join("db").exists() || store_dir.join("conf").exists() {
+            return Err(Error::Refused(format!(
+                "{} already holds a store: restore only into an empty data directory",
+                data_dir.display()
+            )));
+        }
+        let decoder = zstd::stream::read::Decoder::new(input).map_err(|e| bad(e.to_string()))?;
+        let mut archive = tar::Archive::new(decoder);
+        let store = Store::open(data_dir, std::time::Duration::from_secs(5))?;
+        let mut report = BackupReport::default();
+        let mut manifest: Option<BackupReport> = None;
+        for entry in archive.entries().map_err(|e| bad(e.to_string()))? {
+            let mut entry = entry.map_err(|e| bad(e.to_string()))?;
+            let name = entry
+                .path()
+                .map_err(|e| bad(e.to_string()))?
+                .to_string_lossy()
+                .into_owned();
+            let mut bytes = Vec::new();
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(e.to_string()))?;
+            if let Some(tree) = name
+                .strip_prefix("trees/")
+                .and_then(|n| n.strip_suffix(".kv"))
+            {
+                let tree_name = unhex(tree).ok_or_else(|| bad(format!("entry {name}")))?;
+                let tree = store.db.open_tree(&tree_name).map_err(store_err)?;
+                let mut batch = sled::Batch::default();
+                let mut at = 0usize;
+                let take = |at: &mut usize, n: usize| -> Result<&[u8]> {
+                    let slice = bytes
+                        .get(*at..*at + n)
+                        .ok_or_else(|| bad(format!("{name} is truncated")))?;
+                    *at += n;
+                    Ok(slice)
+                };
+                while at < bytes.len() {
+                    let klen =
+                        u32::from_be_bytes(take(&mut at, 4)?.try_into().expect("4 bytes")) as usize;
+                    let k = take(&mut at, klen)?.to_vec();
+                    let vlen =
+                        u32::from_be_bytes(take(&mut at, 4)?.try_into().expect("4 bytes")) as usize;
+                    let v = take(&mut at, vlen)?.to_vec();
+                    batch.insert(k, v);
+                    report.records += 1;
+                }
+                tree.apply_batch(batch).map_err(store_err)?;
+                report.trees += 1;
+            } else if let Some(pack) = name.strip_prefix("packs/") {
+                if pack.contains('/') || !pack.ends_with(".pack") {
+                    return Err(bad(format!("unexpected entry {name}")));
+                }
+                let path = store.dir.join("packs").join(pack);
+                std::fs::write(&path, &bytes).map_err(|e| Error::io("writing", &path, e))?;
+                if let Ok(f) = std::fs::File::open(&path) {
+                    let _ = f.sync_all();
+                }
+                report.pack_bytes += bytes.len() as u64;
+                report.packs += 1;
+            } else if name == "hubmail-backup.json" {
+                manifest = Some(serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?);
+            } else {
+                return Err(bad(format!("unexpected entry {name}")));
+            }
+        }
+        let manifest = manifest.ok_or_else(|| bad("no manifest (was the file cut short?)"))?;
+        if manifest.format > STORE_FORMAT {
+            return Err(Error::NewerFormat {
+                path: data_dir.to_path_buf(),
+                found: manifest.format,
+                supported: STORE_FORMAT,
+            });
+        }
+        if manifest.records != report.records || manifest.packs != report.packs {
+            return Err(bad(format!(
+                "it announces {} records and {} packs but holds {} and {}",
+                manifest.records, manifest.packs, report.records, report.packs
+            )));
+        }
+        store.flush()?;
+        report.format = manifest.format;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(
+            unhex(&hex(b"__sled__default")).as_deref(),
+            Some(&b"__sled__default"[..])
+        );
+        assert_eq!(unhex("zz"), None);
+    }
+}

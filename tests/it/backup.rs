@@ -1,0 +1,133 @@
+//! Backup and restore: everything round-trips, the index is rebuilt, and a backup taken
+//! while the worker runs is consistent.
+
+use crate::util::{Workspace, fixture_mail};
+
+fn snapshot(ws: &Workspace) -> Vec<serde_json::Value> {
+    let mut out = vec![
+        ws.json(&["queue", "--state", "all", "--json"]),
+        ws.json(&["log", "--json"]),
+        ws.json(&["outbox", "--all", "--json"]),
+        ws.json(&["sender", "list", "--json"]),
+        ws.json(&["stats", "--json"]),
+    ];
+    for row in out[0].clone().as_array().expect("array") {
+        out.push(ws.json(&["show", &row["id"].to_string(), "--json"]));
+    }
+    out
+}
+
+#[test]
+fn backup_and_restore_round_trip_everything() {
+    let ws = Workspace::with_fixture_config();
+    let maildir = ws.fixture_maildir();
+    ws.cmd()
+        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+        .ok();
+    ws.cmd()
+        .args(["--moderator", "amina", "approve", "1", "6"])
+        .ok();
+    ws.cmd()
+        .args([
+            "--moderator",
+            "amina",
+            "reject",
+            "3",
+            "--reason-code",
+            "incomplete",
+        ])
+        .ok();
+    ws.cmd()
+        .args([
+            "--moderator",
+            "amina",
+            "sender",
+            "ban",
+            "@bank.example",
+            "--reason",
+            "spam",
+        ])
+        .ok();
+    ws.cmd().args(["outbox", "--send"]).ok();
+    let file = ws.path().join("backup.hubmail");
+    ws.cmd()
+        .args(["backup", file.to_str().expect("utf-8")])
+        .ok();
+
+    let restored = Workspace::with_fixture_config();
+    let out = restored.json(&["restore", file.to_str().expect("utf-8"), "--json"]);
+    assert!(out["indexed"].as_u64().expect("indexed") > 0, "{out}");
+    assert_eq!(snapshot(&ws), snapshot(&restored));
+    let raw = restored.cmd().args(["show", "6", "--raw"]).ok().stdout;
+    assert_eq!(
+        raw,
+        std::fs::read(fixture_mail().join("06-en-pdf-attachment.eml")).expect("fixture")
+    );
+    assert_eq!(
+        restored.json(&["search", "recruitment", "--count", "--json"])["count"],
+        1,
+        "the index was rebuilt"
+    );
+    assert_eq!(restored.json(&["check", "--json"])["consistent"], true);
+    // Restore never overwrites a store.
+    let again = restored
+        .cmd()
+        .args(["restore", file.to_str().expect("utf-8")])
+        .output();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("empty data directory"));
+}
+
+#[test]
+fn a_backup_taken_while_ingest_runs_is_consistent() {
+    let ws = Workspace::with_config_text(
+        "[store]\nbatch_size = 50\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n",
+    );
+    let maildir = ws.maildir("contact");
+    for i in 0..1000 {
+        std::fs::write(
+            maildir.join(format!("new/{i:05}.eml")),
+            format!("From: P{i} <p{i}@example.org>\r\nSubject: [Q1] n{i}\r\nMessage-ID: <b{i}@x>\r\n\r\nContribution {i} on regular pathways for labour migration and remittance costs.\r\n"),
+        )
+        .expect("write");
+    }
+    let mut ingest = ws
+        .cmd()
+        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+        .into_command()
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let file = ws.path().join("during.hubmail");
+    ws.cmd()
+        .args(["backup", file.to_str().expect("utf-8")])
+        .ok();
+    assert!(ingest.wait().expect("ingest finishes").success());
+
+    let restored = Workspace::with_config_text("[[space]]\nid = \"c\"\ntitle = \"C\"\n");
+    restored
+        .cmd()
+        .args(["restore", file.to_str().expect("utf-8")])
+        .ok();
+    let check = restored.json(&["check", "--json"]);
+    assert_eq!(check["consistent"], true, "{check}");
+    let n = restored
+        .json(&["queue", "--json"])
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    assert!(n > 0 && n <= 1000, "a prefix of the run: {n}");
+    let ids: Vec<u64> = restored
+        .json(&["queue", "--json"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        (1..=n as u64).collect::<Vec<_>>(),
+        "whole batches, no gap"
+    );
+}
