@@ -49,6 +49,12 @@ pub fn decisions(store: &Store, config: &Config) -> Result<DecisionGaps> {
             mailed.insert((id, m.kind, m.created.as_second()));
         }
     }
+    // Decisions taken before the store had an outbox (format 1) were never mailed.
+    let outbox_since = store
+        .state("outbox_since")?
+        .and_then(|b| b.try_into().ok())
+        .map(i64::from_be_bytes)
+        .unwrap_or(i64::MIN);
     let mut gaps = DecisionGaps::default();
     let mut ids = BTreeSet::new();
     for s in store.submissions() {
@@ -66,7 +72,9 @@ pub fn decisions(store: &Store, config: &Config) -> Result<DecisionGaps> {
             State::Rejected => MailKind::Rejected,
             _ => continue,
         };
-        let answerable = config.notify.notify_decisions && notify::may_answer(config, &s);
+        let answerable = config.notify.notify_decisions
+            && d.at.as_second() >= outbox_since
+            && notify::may_answer(config, &s);
         if answerable && !mailed.contains(&(s.id, kind, d.at.as_second())) {
             gaps.outbox_missing.push(s.id);
         }

@@ -141,7 +141,7 @@ fn conflict_message(now: &Submission) -> String {
         })
         .unwrap_or_default();
     format!(
-        "submission {} changed while you were deciding: it is now {}{by}; nothing was changed          by you — 'hubmail show {}' shows it as it is",
+        "submission {} changed while you were deciding: it is now {}{by}; nothing was changed by you — 'hubmail show {}' shows it as it is",
         now.id, now.state, now.id
     )
 }
@@ -294,7 +294,12 @@ impl Store {
                     })
                 } else {
                     if found < STORE_FORMAT {
-                        // 1 -> 2 needs no rewrite: format 1 data is read as it is.
+                        // 1 -> 2 needs no rewrite: format 1 data is read as it is. Format 1
+                        // had no outbox: decisions before now were never mailed.
+                        self.set_state(
+                            "outbox_since",
+                            &crate::clock::now().as_second().to_be_bytes(),
+                        )?;
                         self.meta
                             .insert("format", &STORE_FORMAT.to_be_bytes())
                             .map_err(store_err)?;
@@ -533,12 +538,16 @@ impl Store {
                 let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
                     Error::NoSuchSubmission(before.id.0),
                 ))?;
+                // Compare records, not bytes: a record written by an older format reads
+                // equal to `before` but encodes differently.
                 if current.as_ref() != expected.as_slice() {
                     let now: Submission = decode(&format!("submission {}", before.id), &current)
                         .map_err(ConflictableTransactionError::Abort)?;
-                    return Err(ConflictableTransactionError::Abort(Error::Refused(
-                        conflict_message(&now),
-                    )));
+                    if now != *before {
+                        return Err(ConflictableTransactionError::Abort(Error::Refused(
+                            conflict_message(&now),
+                        )));
+                    }
                 }
                 subs.insert(&k, encode(after))?;
                 unindexed.insert(&k, &[])?;

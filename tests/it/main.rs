@@ -6,6 +6,7 @@ mod cli_errors;
 mod concurrency;
 mod crash;
 mod disk_full;
+mod format;
 mod golden;
 mod hostile;
 mod moderation;
