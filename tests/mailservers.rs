@@ -453,7 +453,9 @@ fn a_changed_uidvalidity_rereads_the_folder_and_stores_nothing_twice() {
     let first = ws.json(&["ingest", "--imap", "contact", "--json"]);
     assert_eq!(first["queued"], 1, "{first}");
     // The server renumbers the folder: the message comes back into INBOX under a new
-    // UIDVALIDITY (as after a restore from backup).
+    // UIDVALIDITY (as after a restore from backup). Dovecot derives a new UIDVALIDITY
+    // from the clock in seconds: let one pass, or it could pick the same value.
+    std::thread::sleep(Duration::from_millis(2100));
     let contact = Path::new(MAIL).join("contact");
     for sub in ["new", "cur"] {
         for e in std::fs::read_dir(contact.join(".Processed").join(sub))
