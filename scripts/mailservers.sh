@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Real mail servers for the tests, on 127.0.0.1 only: Postfix accepting SMTP on port 25 and
-# delivering into Maildirs, Dovecot serving them over IMAP on port 143 (IDLE and MOVE).
+# Real mail servers for the tests, on 127.0.0.1 only: Postfix accepting SMTP on port 25
+# (STARTTLS and AUTH offered) and delivering into Maildirs, Dovecot serving them over IMAP
+# on port 143 (STARTTLS) and 993 (TLS), with IDLE and MOVE. The certificates come from a
+# test CA made here: /var/lib/hubmail-test/tls/ca.pem (hubmail's ca_file in the tests).
 #
 #   bash scripts/mailservers.sh start    # install (Debian packages) when missing, configure, start
 #   bash scripts/mailservers.sh stop [postfix|dovecot]   # both by default; connections too
@@ -31,6 +33,22 @@ install() {
   fi
   getent group hubmailvm >/dev/null || groupadd --system hubmailvm
   getent passwd hubmailvm >/dev/null || useradd --system --gid hubmailvm --home-dir "$BASE" --shell /usr/sbin/nologin hubmailvm
+}
+
+certificates() {
+  local tls="$BASE/tls"
+  mkdir -p "$tls"
+  if [ ! -s "$tls/server.pem" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=hubmail test CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+      -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
+    printf 'subjectAltName=DNS:localhost,DNS:mx.consultation.test,IP:127.0.0.1\n' > "$tls/san.ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+      -days 3650 -extfile "$tls/san.ext" -out "$tls/server.pem" >/dev/null 2>&1
+  fi
+  chmod 644 "$tls/ca.pem" "$tls/server.pem"
+  chmod 640 "$tls/server.key"
 }
 
 configure() {
@@ -72,6 +90,12 @@ smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
 smtputf8_enable = no
 biff = no
 maillog_file = /var/log/postfix-hubmail.log
+smtpd_tls_cert_file = $BASE/tls/server.pem
+smtpd_tls_key_file = $BASE/tls/server.key
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_sasl_auth_enable = yes
 CONF
   grep -q '^postlog' /etc/postfix/master.cf || \
     printf 'postlog   unix-dgram n  -       n       -       1       postlogd\n' >> /etc/postfix/master.cf
@@ -80,7 +104,9 @@ CONF
 # Written by hubmail's scripts/mailservers.sh: a loopback-only test server.
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <$BASE/tls/server.pem
+ssl_key = <$BASE/tls/server.key
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:$MAIL/%n
@@ -100,6 +126,22 @@ namespace inbox {
   inbox = yes
   separator = /
 }
+service imap-login {
+  inet_listener imap {
+    port = 143
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
 protocol imap {
   mail_max_userip_connections = 100
   imap_idle_notify_interval = 1 secs
@@ -112,12 +154,14 @@ running_dovecot() { doveadm service status >/dev/null 2>&1 || pgrep -x dovecot >
 
 start() {
   install
+  certificates
   configure
   if running_postfix; then postfix reload >/dev/null 2>&1; else postfix start >/dev/null 2>&1; fi
   if running_dovecot; then doveadm reload >/dev/null 2>&1 || true; else dovecot >/dev/null 2>&1; fi
   for _ in $(seq 50); do
-    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null; then
-      echo "mail servers up: SMTP 127.0.0.1:25, IMAP 127.0.0.1:143"
+    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null \
+      && (exec 3<>/dev/tcp/127.0.0.1/993) 2>/dev/null; then
+      echo "mail servers up: SMTP 127.0.0.1:25, IMAP 127.0.0.1:143 (STARTTLS) and 993 (TLS)"
       return 0
     fi
     sleep 0.2

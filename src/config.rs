@@ -176,6 +176,8 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     /// A file holding the password.
     pub password_file: Option<std::path::PathBuf>,
+    /// A PEM file of certificate authorities to trust besides the system's (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SmtpConfig {
@@ -188,6 +190,7 @@ impl Default for SmtpConfig {
             password: None,
             password_env: None,
             password_file: None,
+            ca_file: None,
         }
     }
 }
@@ -249,6 +252,11 @@ impl NotifyConfig {
             .or_else(|| config.hub.contact_addresses.first().cloned())
             .unwrap_or_else(|| "hubmail@localhost".into())
     }
+}
+
+/// Reads a PEM file of extra certificate authorities.
+pub fn read_ca(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io("reading the CA file", path, e))
 }
 
 /// Whether a host name is a loopback address (plain-text protocols are only allowed there).
@@ -366,6 +374,8 @@ pub struct ImapConfig {
     pub password_env: Option<String>,
     /// A file holding the password.
     pub password_file: Option<std::path::PathBuf>,
+    /// A PEM file of certificate authorities to trust besides the system's (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
     /// The folder to read.
     #[serde(default = "default_folder")]
     pub folder: String,

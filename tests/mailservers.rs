@@ -507,3 +507,84 @@ fn a_changed_uidvalidity_rereads_the_folder_and_stores_nothing_twice() {
     );
     assert_eq!(mailbox("contact", "").len(), 0);
 }
+
+/// A configuration using TLS everywhere: IMAP over implicit TLS (993) or STARTTLS (143),
+/// SMTP with STARTTLS and AUTH, the test CA trusted through `ca_file`.
+fn tls_workspace(imap_tls: &str, imap_port: u16, with_ca: bool) -> Workspace {
+    let secret = std::env::temp_dir().join(format!("hubmail-tls-{}.pass", std::process::id()));
+    std::fs::write(&secret, "contact-secret\n").expect("write the password file");
+    let ca = if with_ca {
+        "ca_file = \"/var/lib/hubmail-test/tls/ca.pem\"".to_string()
+    } else {
+        String::new()
+    };
+    Workspace::with_config_text(&format!(
+        r#"
+[hub]
+contact_addresses = ["contact@consultation.test"]
+
+[notify]
+transport = "smtp"
+from = "GCM Consultation <contact@consultation.test>"
+
+[notify.smtp]
+host = "localhost"
+port = 25
+tls = "starttls"
+user = "contact@consultation.test"
+password_file = "{secret}"
+{ca}
+
+[[imap]]
+name = "contact"
+host = "localhost"
+port = {imap_port}
+tls = "{imap_tls}"
+user = "contact@consultation.test"
+password_file = "{secret}"
+{ca}
+
+[[space]]
+id = "gcm"
+title = "GCM regional review"
+"#,
+        secret = secret.display(),
+    ))
+}
+
+#[test]
+fn tls_starttls_and_smtp_auth_with_a_private_ca() {
+    let _servers = servers();
+    for (tls, port) in [("tls", 993u16), ("starttls", 143)] {
+        script("reset");
+        let ws = tls_workspace(tls, port, true);
+        send(
+            "A <contributor@example.test>",
+            "[Q2] over TLS",
+            "A contribution about remittance costs, fetched over an encrypted connection.",
+            &format!("tls-{tls}@example.test"),
+            false,
+        );
+        wait_for("the message", Duration::from_secs(20), || {
+            mailbox("contact", "").len() == 1
+        });
+        let summary = ws.json(&["ingest", "--imap", "contact", "--json"]);
+        assert_eq!(summary["queued"], 1, "IMAP {tls}: {summary}");
+        ws.cmd().args(["outbox", "--send"]).ok();
+        wait_for(
+            "the acknowledgement over SMTP STARTTLS with AUTH",
+            Duration::from_secs(20),
+            || mailbox("contributor", "").len() == 1,
+        );
+        assert_eq!(ws.json(&["outbox", "--all", "--json"])[0]["status"], "sent");
+    }
+    // Without the private CA the server's certificate is not trusted: a clear refusal.
+    let ws = tls_workspace("tls", 993, false);
+    let out = ws.cmd().args(["ingest", "--imap", "contact"]).output();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TLS") && err.to_lowercase().contains("certificate"),
+        "{err}"
+    );
+}

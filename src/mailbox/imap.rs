@@ -74,11 +74,17 @@ fn connect(cfg: &ImapConfig) -> Result<Session> {
         &format!("[[imap]] {}", cfg.name),
     )?;
     let address = (cfg.host.as_str(), cfg.port());
-    let tls = || {
-        native_tls::TlsConnector::new().map_err(|e| Error::Mailbox {
+    let tls = || -> Result<native_tls::TlsConnector> {
+        let setup = |e: native_tls::Error| Error::Mailbox {
             path: cfg.host.clone().into(),
             message: format!("TLS setup: {e}"),
-        })
+        };
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(ca) = &cfg.ca_file {
+            let pem = crate::config::read_ca(ca)?;
+            builder.add_root_certificate(native_tls::Certificate::from_pem(&pem).map_err(setup)?);
+        }
+        builder.build().map_err(setup)
     };
     Ok(match cfg.tls {
         SmtpTls::None => {

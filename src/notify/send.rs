@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, header::Header};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{FileTransport, Message, SmtpTransport, Transport as _};
 use serde::Serialize;
 
@@ -69,15 +70,23 @@ impl Transport {
                 let smtp_err = |e: lettre::transport::smtp::Error| {
                     Error::Refused(format!("SMTP server {}: {e}", s.host))
                 };
-                let mut builder = match s.tls {
-                    SmtpTls::None => SmtpTransport::builder_dangerous(&s.host),
-                    SmtpTls::Starttls => {
-                        SmtpTransport::starttls_relay(&s.host).map_err(smtp_err)?
+                let params = || -> Result<TlsParameters> {
+                    let mut p = TlsParameters::builder(s.host.clone());
+                    if let Some(ca) = &s.ca_file {
+                        let pem = crate::config::read_ca(ca)?;
+                        p = p.add_root_certificate(Certificate::from_pem(&pem).map_err(smtp_err)?);
                     }
-                    SmtpTls::Tls => SmtpTransport::relay(&s.host).map_err(smtp_err)?,
-                }
-                .port(s.port)
-                .timeout(Some(Duration::from_secs(20)));
+                    p.build().map_err(smtp_err)
+                };
+                let tls = match s.tls {
+                    SmtpTls::None => Tls::None,
+                    SmtpTls::Starttls => Tls::Required(params()?),
+                    SmtpTls::Tls => Tls::Wrapper(params()?),
+                };
+                let mut builder = SmtpTransport::builder_dangerous(&s.host)
+                    .port(s.port)
+                    .tls(tls)
+                    .timeout(Some(Duration::from_secs(20)));
                 if let Some(user) = &s.user {
                     let password = crate::config::secret(
                         s.password.as_deref(),
