@@ -23,7 +23,11 @@ static WORLD: LazyLock<World> = LazyLock::new(|| {
     let store = Store::open(dir.path(), Duration::from_secs(5)).expect("store");
     let mut config = Config::embedded();
     config.limits.max_parts = 200;
-    World { _dir: dir, store, config }
+    World {
+        _dir: dir,
+        store,
+        config,
+    }
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -61,6 +61,13 @@ fn text(analyzer: &str, stored: bool) -> TextOptions {
     }
 }
 
+/// tantivy keeps dates as nanoseconds in an i64 (years 1678–2262) and overflows outside;
+/// a mail's Date header can say anything, so times are clamped into that range.
+pub fn date_value(t: jiff::Timestamp) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000_000_000;
+    DateTime::from_timestamp_secs(t.as_second().clamp(-LIMIT, LIMIT))
+}
+
 /// Builds the schema.
 pub fn build() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -151,7 +158,7 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     for o in &s.objectives {
         doc.add_u64(f.objective, u64::from(*o));
     }
-    let received = DateTime::from_timestamp_secs(s.date().as_second());
+    let received = date_value(s.date());
     doc.add_date(f.received, received);
     for a in &s.attachments {
         doc.add_text(f.attachment, &a.name);

@@ -422,7 +422,7 @@ impl Compiler<'_> {
                     Some(t) => {
                         let term = Term::from_field_date_for_search(
                             f.received,
-                            DateTime::from_timestamp_secs(t.as_second()),
+                            super::schema::date_value(*t),
                         );
                         if inclusive {
                             Bound::Included(term)

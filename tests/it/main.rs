@@ -7,6 +7,7 @@ mod concurrency;
 mod crash;
 mod disk_full;
 mod format;
+mod fuzz_regressions;
 mod golden;
 mod hostile;
 mod moderation;
