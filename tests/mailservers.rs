@@ -244,7 +244,7 @@ fn contribution_by_smtp_fetched_over_imap_acknowledged_decided_and_delivered() {
     );
     assert_eq!(mailbox("contact", ".Processed").len(), 1, "… for Processed");
 
-    ws.cmd().args(["--moderator", "amina", "approve", "1"]).ok();
+    ws.moderate().args(["approve", "1"]).ok();
     wait_for("the decision", Duration::from_secs(30), || {
         mailbox("contributor", "").len() == 2
     });
@@ -304,18 +304,9 @@ fn decisions_wait_while_postfix_is_down_and_each_is_delivered_once() {
     assert_eq!(before, 1);
 
     script_args(&["stop", "postfix"]);
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "1", "2"])
-        .ok();
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "3",
-            "--reason-code",
-            "duplicate",
-        ])
+    ws.moderate().args(["approve", "1", "2"]).ok();
+    ws.moderate()
+        .args(["reject", "3", "--reason-code", "duplicate"])
         .ok();
     let out = ws.cmd().args(["outbox", "--send", "--json"]).ok();
     let queued: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

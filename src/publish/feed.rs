@@ -8,10 +8,12 @@ use super::SpacePage;
 use crate::config::Config;
 use crate::model::{Lang, Submission};
 
+fn epoch() -> FixedDateTime {
+    FixedDateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").expect("a valid RFC 3339 literal")
+}
+
 fn when(s: &Submission) -> FixedDateTime {
-    FixedDateTime::parse_from_rfc3339(&s.date().to_string()).unwrap_or_else(|_| {
-        FixedDateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").expect("valid")
-    })
+    FixedDateTime::parse_from_rfc3339(&s.date().to_string()).unwrap_or_else(|_| epoch())
 }
 
 fn base(config: &Config) -> Option<String> {
@@ -31,9 +33,7 @@ pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
     let page_url = base.as_ref().map(|b| format!("{b}/{}/", space.id));
     let mut items: Vec<&Submission> = page.all().collect();
     items.sort_by_key(|s| std::cmp::Reverse((s.date(), s.id)));
-    let updated = items.first().map(|s| when(s)).unwrap_or_else(|| {
-        FixedDateTime::parse_from_rfc3339("1970-01-01T00:00:00Z").expect("valid")
-    });
+    let updated = items.first().map(|s| when(s)).unwrap_or_else(epoch);
     let entries = items
         .iter()
         .map(|s| {

@@ -1,7 +1,7 @@
 //! Backup and restore: everything round-trips, the index is rebuilt, and a backup taken
 //! while the worker runs is consistent.
 
-use crate::util::{Workspace, fixture_mail};
+use crate::util::{Workspace, fixture_mail, ids};
 
 fn snapshot(ws: &Workspace) -> Vec<serde_json::Value> {
     let mut out = vec![
@@ -20,33 +20,13 @@ fn snapshot(ws: &Workspace) -> Vec<serde_json::Value> {
 #[test]
 fn backup_and_restore_round_trip_everything() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
+    ws.ingest_fixtures();
+    ws.moderate().args(["approve", "1", "6"]).ok();
+    ws.moderate()
+        .args(["reject", "3", "--reason-code", "incomplete"])
         .ok();
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "1", "6"])
-        .ok();
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "3",
-            "--reason-code",
-            "incomplete",
-        ])
-        .ok();
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "sender",
-            "ban",
-            "@bank.example",
-            "--reason",
-            "spam",
-        ])
+    ws.moderate()
+        .args(["sender", "ban", "@bank.example", "--reason", "spam"])
         .ok();
     ws.cmd().args(["outbox", "--send"]).ok();
     let file = ws.path().join("backup.hubmail");
@@ -118,13 +98,7 @@ fn a_backup_taken_while_ingest_runs_is_consistent() {
         .map(Vec::len)
         .unwrap_or(0);
     assert!(n > 0 && n <= 1000, "a prefix of the run: {n}");
-    let ids: Vec<u64> = restored
-        .json(&["queue", "--json"])
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|r| r["id"].as_u64().expect("id"))
-        .collect();
+    let ids = ids(&restored.json(&["queue", "--json"]));
     assert_eq!(
         ids,
         (1..=n as u64).collect::<Vec<_>>(),

@@ -3,7 +3,7 @@
 //! with SIGKILL at random points belongs to the reliability work; these cover the named
 //! points of the pipeline.)
 
-use crate::util::{Workspace, files_in, fixture_emls};
+use crate::util::{Workspace, files_in, fixture_emls, ids};
 
 fn run_with_crash(point: &str) {
     let ws = Workspace::with_fixture_config();
@@ -25,12 +25,7 @@ fn run_with_crash(point: &str) {
     let emls = fixture_emls().len() as u64;
     // Two fixtures are duplicates of others: one submission fewer each, whatever the crash.
     assert_eq!(stored, emls - 2, "{point}: stored {stored}, rerun {rerun}");
-    let ids: Vec<u64> = all
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|r| r["id"].as_u64().expect("id"))
-        .collect();
+    let ids = ids(&all);
     assert_eq!(
         ids,
         (1..=stored).collect::<Vec<_>>(),
@@ -210,10 +205,7 @@ fn sigkill_at_random_moments_during_watch_loses_and_duplicates_nothing() {
 fn a_crash_during_a_decision_leaves_it_whole_or_untouched() {
     for point in ["before-decision", "after-decision"] {
         let ws = Workspace::with_fixture_config();
-        let maildir = ws.fixture_maildir();
-        ws.cmd()
-            .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-            .ok();
+        ws.ingest_fixtures();
         let out = ws
             .cmd()
             .args(["--moderator", "amina", "approve", "2"])
@@ -242,7 +234,7 @@ fn a_crash_during_a_decision_leaves_it_whole_or_untouched() {
         }
         // The moderator can simply decide again.
         if state == "pending" {
-            ws.cmd().args(["--moderator", "amina", "approve", "2"]).ok();
+            ws.moderate().args(["approve", "2"]).ok();
         }
         let outbox = ws.json(&["outbox", "--json"]);
         let approvals = outbox

@@ -42,7 +42,7 @@ fn a_format_1_data_directory_is_migrated_on_open() {
         ws.json(&["search", "--all", "recruitment", "--count", "--json"])["count"],
         1
     );
-    ws.cmd().args(["--moderator", "amina", "approve", "6"]).ok();
+    ws.moderate().args(["approve", "6"]).ok();
     assert_eq!(ws.json(&["show", "6", "--json"])["state"], "approved");
     let fresh = ws.maildir("more");
     std::fs::copy(

@@ -273,10 +273,7 @@ fn reingesting_the_same_mailbox_changes_nothing() {
 #[test]
 fn show_raw_returns_the_original_bytes() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     let original =
         std::fs::read(crate::util::fixture_mail().join("02-fr-latin1-qp-q2.eml")).expect("fixture");
     let out = ws.cmd().args(["show", "2", "--raw"]).ok();

@@ -13,10 +13,7 @@ fn ingested(config: Option<&str>) -> Workspace {
         Some(text) => Workspace::with_config_text(text),
         None => Workspace::with_fixture_config(),
     };
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     ws
 }
 
@@ -44,15 +41,8 @@ fn approve_reject_reopen_release_assign() {
     );
     assert_eq!(state(&ws, 1), "approved");
 
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "3",
-            "--reason-code",
-            "off-topic",
-        ])
+    ws.moderate()
+        .args(["reject", "3", "--reason-code", "off-topic"])
         .ok();
     let shown = ws.json(&["show", "3", "--json"]);
     assert_eq!(shown["state"], "rejected");
@@ -63,25 +53,16 @@ fn approve_reject_reopen_release_assign() {
         "the default wording is in the contributor's language (Spanish)"
     );
 
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reopen",
-            "1",
-            "--reason",
-            "approved by mistake",
-        ])
+    ws.moderate()
+        .args(["reopen", "1", "--reason", "approved by mistake"])
         .ok();
     assert_eq!(state(&ws, 1), "pending");
 
     // 8 is the out-of-office (ignored): released into the queue.
-    ws.cmd().args(["--moderator", "amina", "release", "8"]).ok();
+    ws.moderate().args(["release", "8"]).ok();
     assert_eq!(state(&ws, 8), "pending");
 
-    ws.cmd()
-        .args(["--moderator", "amina", "assign", "16", "--question", "3"])
-        .ok();
+    ws.moderate().args(["assign", "16", "--question", "3"]).ok();
     assert_eq!(ws.json(&["show", "16", "--json"])["question"], 3);
 
     let log = ws.json(&["log", "--json"]);
@@ -128,7 +109,7 @@ fn approve_reject_reopen_release_assign() {
 #[test]
 fn illegal_moves_are_refused_with_the_way_forward() {
     let ws = ingested(None);
-    ws.cmd().args(["--moderator", "amina", "approve", "1"]).ok();
+    ws.moderate().args(["approve", "1"]).ok();
     for (args, hint) in [
         (vec!["approve", "1"], "already approved"),
         (vec!["reject", "1", "--reason", "no"], "hubmail reopen 1"),
@@ -180,16 +161,8 @@ fn dry_run_changes_nothing() {
         .ok();
     assert!(String::from_utf8_lossy(&out.stdout).contains("would have approved submission 1"));
     assert_eq!(state(&ws, 1), "pending");
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "2",
-            "--reason",
-            "x",
-            "--dry-run",
-        ])
+    ws.moderate()
+        .args(["reject", "2", "--reason", "x", "--dry-run"])
         .ok();
     assert_eq!(state(&ws, 2), "pending");
     assert!(
@@ -208,9 +181,7 @@ const QUORUM: &str = "[moderation]\napprovals_required = 2\nmoderators = [\"amin
 #[test]
 fn peer_review_needs_two_distinct_moderators_and_one_rejection_decides() {
     let ws = ingested(Some(QUORUM));
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "1", "2"])
-        .ok();
+    ws.moderate().args(["approve", "1", "2"]).ok();
     assert_eq!(state(&ws, 1), "pending");
     let table = String::from_utf8_lossy(&ws.cmd().args(["queue"]).ok().stdout).into_owned();
     let first = table.lines().nth(1).expect("a row");
@@ -343,9 +314,7 @@ fn an_invalid_edit_is_refused_and_kept_for_another_try() {
     assert!(text.contains("Question: 42"));
     // Fixed and applied from the file.
     std::fs::write(kept, text.replace("Question: 42", "Question: 3")).expect("fix");
-    ws.cmd()
-        .args(["--moderator", "amina", "edit", "1", "--from", kept])
-        .ok();
+    ws.moderate().args(["edit", "1", "--from", kept]).ok();
     assert_eq!(ws.json(&["show", "1", "--json"])["question"], 3);
 }
 
@@ -371,10 +340,8 @@ fn an_unchanged_edit_stores_nothing() {
 #[test]
 fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
     let ws = Workspace::with_fixture_config();
-    ws.cmd()
+    ws.moderate()
         .args([
-            "--moderator",
-            "amina",
             "sender",
             "ban",
             "@bank.example",
@@ -382,14 +349,8 @@ fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
             "commercial spam",
         ])
         .ok();
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "sender",
-            "trust",
-            "sarah.doyel@iom.example.int",
-        ])
+    ws.moderate()
+        .args(["sender", "trust", "sarah.doyel@iom.example.int"])
         .ok();
     let bad = ws
         .cmd()
@@ -433,8 +394,8 @@ fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
             .iter()
             .any(|e| e["action"] == "sender-ban" && e["target"] == "@bank.example")
     );
-    ws.cmd()
-        .args(["--moderator", "amina", "sender", "remove", "@bank.example"])
+    ws.moderate()
+        .args(["sender", "remove", "@bank.example"])
         .ok();
     assert_eq!(
         ws.json(&["sender", "list", "--json"])
@@ -447,9 +408,7 @@ fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
 #[test]
 fn approve_trust_sender_approves_and_trusts_in_one_step() {
     let ws = ingested(None);
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "4", "--trust-sender"])
-        .ok();
+    ws.moderate().args(["approve", "4", "--trust-sender"]).ok();
     assert_eq!(state(&ws, 4), "approved");
     let rules = ws.json(&["sender", "list", "--json"]);
     assert_eq!(rules[0]["pattern"], "peter@drn.example.ke");
@@ -462,12 +421,7 @@ fn queue_filters() {
     let ids = |args: &[&str]| -> Vec<u64> {
         let mut all = vec!["queue", "--json"];
         all.extend_from_slice(args);
-        ws.json(&all)
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|r| r["id"].as_u64().expect("id"))
-            .collect()
+        crate::util::ids(&ws.json(&all))
     };
     assert_eq!(ids(&["--question", "3"]), vec![3, 14]);
     assert_eq!(ids(&["--flag", "spam"]), vec![13]);
@@ -495,8 +449,8 @@ fn queue_filters() {
 #[test]
 fn stats_count_and_time_decisions() {
     let ws = ingested(None);
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "1", "2"])
+    ws.moderate()
+        .args(["approve", "1", "2"])
         .env("HUBMAIL_NOW", "2030-01-01T00:00:00Z")
         .ok();
     let stats = ws.json(&["stats", "--json"]);
@@ -530,7 +484,7 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
 #[test]
 fn review_refuses_politely_without_a_terminal() {
     let ws = ingested(None);
-    let out = ws.cmd().args(["--moderator", "amina", "review"]).output();
+    let out = ws.moderate().args(["review"]).output();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("needs a terminal"),
@@ -543,9 +497,7 @@ fn review_refuses_politely_without_a_terminal() {
 fn mail_to_the_fixture_is_untouched_by_moderation() {
     // A decision never rewrites the stored original.
     let ws = ingested(None);
-    ws.cmd()
-        .args(["--moderator", "amina", "reject", "2", "--reason", "test"])
-        .ok();
+    ws.moderate().args(["reject", "2", "--reason", "test"]).ok();
     let raw = ws.cmd().args(["show", "2", "--raw"]).ok().stdout;
     assert_eq!(
         raw,

@@ -34,17 +34,10 @@ fn to(raw: &[u8]) -> String {
         .to_string()
 }
 
-fn ingest_fixtures(ws: &Workspace) {
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
-}
-
 #[test]
 fn acknowledgements_in_the_contributors_language_and_never_to_machines() {
     let ws = Workspace::with_fixture_config();
-    ingest_fixtures(&ws);
+    ws.ingest_fixtures();
     let queued = ws.json(&["outbox", "--json"]);
     let to_list: Vec<String> = queued
         .as_array()
@@ -128,30 +121,16 @@ fn acknowledgements_in_the_contributors_language_and_never_to_machines() {
 #[test]
 fn decisions_are_sent_once_with_the_reason_in_the_contributors_language() {
     let ws = Workspace::with_fixture_config();
-    ingest_fixtures(&ws);
+    ws.ingest_fixtures();
     ws.cmd().args(["outbox", "--send"]).ok();
     let before = sent(&ws).len();
-    ws.cmd().args(["--moderator", "amina", "approve", "1"]).ok();
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "3",
-            "--reason-code",
-            "incomplete",
-        ])
+    ws.moderate().args(["approve", "1"]).ok();
+    ws.moderate()
+        .args(["reject", "3", "--reason-code", "incomplete"])
         .ok();
-    ws.cmd().args(["--moderator", "amina", "release", "8"]).ok(); // the out-of-office
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reject",
-            "8",
-            "--reason",
-            "auto-reply",
-        ])
+    ws.moderate().args(["release", "8"]).ok(); // the out-of-office
+    ws.moderate()
+        .args(["reject", "8", "--reason", "auto-reply"])
         .ok();
     ws.cmd().args(["outbox", "--send"]).ok();
     let mails = sent(&ws);

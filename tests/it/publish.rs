@@ -45,10 +45,7 @@ lang = "fr"
 /// The fixtures ingested and all approvable ones approved.
 fn published() -> Workspace {
     let ws = Workspace::with_config_text(CONFIG);
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     let ids: Vec<String> = ws
         .json(&["queue", "--json"])
         .as_array()
@@ -198,15 +195,8 @@ fn deterministic_atomic_and_withdrawals_disappear() {
         String::from_utf8_lossy(&tree(&site(ws))["gcm-review/index.html"]).into_owned()
     };
     assert!(page(&ws).contains("id=\"contribution-4\""));
-    ws.cmd()
-        .args([
-            "--moderator",
-            "amina",
-            "reopen",
-            "4",
-            "--reason",
-            "check the figures",
-        ])
+    ws.moderate()
+        .args(["reopen", "4", "--reason", "check the figures"])
         .ok();
     publish(&ws);
     assert!(
@@ -260,11 +250,8 @@ fn publishing_after_every_decision_when_configured() {
         "[publish]\n",
         &format!("[publish]\nafter_decision = true\nout = \"{}\"\n", "site"),
     ));
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
-    ws.cmd().args(["--moderator", "amina", "approve", "2"]).ok();
+    ws.ingest_fixtures();
+    ws.moderate().args(["approve", "2"]).ok();
     let page = std::fs::read_to_string(ws.path().join("site/gcm-review/index.html"))
         .expect("published by the decision");
     assert!(page.contains("id=\"contribution-2\""));
@@ -346,9 +333,7 @@ fn hostile_contributions_run_no_script_in_a_real_browser() {
     let french =
         std::fs::read(repo().join("fixtures/mail/02-fr-latin1-qp-q2.eml")).expect("fixture");
     ws.cmd().args(["ingest", "-"]).stdin(french).ok();
-    ws.cmd()
-        .args(["--moderator", "amina", "approve", "1", "2"])
-        .ok();
+    ws.moderate().args(["approve", "1", "2"]).ok();
     publish(&ws);
     let page = site(&ws).join("gcm-review/index.html");
     let html = std::fs::read_to_string(&page).expect("page");

@@ -18,10 +18,7 @@ fn spawn(ws: &Workspace, args: &[&str]) -> Child {
 #[test]
 fn two_processes_deciding_the_same_submission_one_wins() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     // Seven submissions, each decided by two moderators at the same moment.
     let ids = ["1", "2", "3", "4", "5", "6", "7"];
     for id in ids {

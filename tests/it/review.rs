@@ -18,10 +18,7 @@ fn key(p: &mut rexpect::session::PtySession, k: &str) {
 #[test]
 fn review_approves_rejects_skips_and_quits_with_single_keys() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     let editor = ws.path().join("editor.sh");
     std::fs::write(
         &editor,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::util::{Workspace, fixture_emls};
+use crate::util::{Workspace, fixture_emls, ids};
 
 #[derive(Debug, Deserialize)]
 struct Set {
@@ -49,16 +49,11 @@ fn names(ws: &Workspace) -> BTreeMap<String, u64> {
 /// The fixtures ingested, decided as the relevance set says, approved unless listed.
 fn fixture_workspace() -> (Workspace, BTreeMap<String, u64>) {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     let names = names(&ws);
     let id = |n: &str| names[n].to_string();
-    ws.cmd()
+    ws.moderate()
         .args([
-            "--moderator",
-            "amina",
             "reject",
             &id("14-en-spam-authfail.eml"),
             "--reason-code",
@@ -147,12 +142,7 @@ fn search_ids(ws: &Workspace, query: &str, all: bool) -> Vec<u64> {
         args.push("--all");
     }
     args.extend(["--", query]);
-    ws.json(&args)
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|h| h["id"].as_u64().expect("id"))
-        .collect()
+    ids(&ws.json(&args))
 }
 
 #[test]
@@ -219,27 +209,24 @@ fn relevance_set() {
 #[test]
 fn the_index_follows_the_store() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
+    ws.ingest_fixtures();
     let count = |q: &str| -> u64 {
         ws.json(&["search", q, "--count", "--json"])["count"]
             .as_u64()
             .expect("count")
     };
     assert_eq!(count("consular"), 0, "pending is not public");
-    ws.cmd().args(["--moderator", "amina", "approve", "4"]).ok();
+    ws.moderate().args(["approve", "4"]).ok();
     assert_eq!(
         count("consular"),
         1,
         "an approval is visible to the very next search"
     );
-    ws.cmd()
-        .args(["--moderator", "amina", "reopen", "4", "--reason", "check"])
+    ws.moderate()
+        .args(["reopen", "4", "--reason", "check"])
         .ok();
     assert_eq!(count("consular"), 0, "reopened is withdrawn");
-    ws.cmd().args(["--moderator", "amina", "approve", "4"]).ok();
+    ws.moderate().args(["approve", "4"]).ok();
     let editor = ws.path().join("ed.sh");
     std::fs::write(
         &editor,
@@ -248,8 +235,8 @@ fn the_index_follows_the_store() {
     .expect("write");
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
-    ws.cmd()
-        .args(["--moderator", "amina", "edit", "4"])
+    ws.moderate()
+        .args(["edit", "4"])
         .env("VISUAL", &editor)
         .ok();
     assert_eq!(count("consular"), 0, "the old text is gone after an edit");
@@ -258,12 +245,8 @@ fn the_index_follows_the_store() {
         1,
         "the new text is found"
     );
-    ws.cmd()
-        .args(["--moderator", "amina", "reopen", "4", "--reason", "x"])
-        .ok();
-    ws.cmd()
-        .args(["--moderator", "amina", "reject", "4", "--reason", "x"])
-        .ok();
+    ws.moderate().args(["reopen", "4", "--reason", "x"]).ok();
+    ws.moderate().args(["reject", "4", "--reason", "x"]).ok();
     assert_eq!(
         count("refugee"),
         0,
@@ -278,11 +261,8 @@ fn the_index_follows_the_store() {
 #[test]
 fn a_schema_version_mismatch_rebuilds_instead_of_failing() {
     let ws = Workspace::with_fixture_config();
-    let maildir = ws.fixture_maildir();
-    ws.cmd()
-        .args(["ingest", "--maildir", maildir.to_str().expect("utf-8")])
-        .ok();
-    ws.cmd().args(["--moderator", "amina", "approve", "1"]).ok();
+    ws.ingest_fixtures();
+    ws.moderate().args(["approve", "1"]).ok();
     std::fs::write(ws.data_dir().join("index/hubmail-schema-version"), "0").expect("write");
     let hits = ws.json(&["search", "pathways", "--json"]);
     assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
@@ -327,15 +307,9 @@ fn options_json_shape_paging_sorting_facets_and_saved_searches() {
         );
     }
     let all = search_ids(&ws, "migrants", false);
-    let page2: Vec<u64> = ws
-        .json(&[
-            "search", "migrants", "--json", "--limit", "2", "--offset", "2",
-        ])
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|h| h["id"].as_u64().expect("id"))
-        .collect();
+    let page2 = ids(&ws.json(&[
+        "search", "migrants", "--json", "--limit", "2", "--offset", "2",
+    ]));
     assert_eq!(page2, all[2..4].to_vec());
     let dates = |sort: &str| -> Vec<String> {
         ws.json(&["search", "migrants", "--json", "--sort", sort])
@@ -412,12 +386,7 @@ fn in_repo(ws: &Workspace, args: &[&str]) -> Value {
 }
 
 fn search_ids_saved(ws: &Workspace, name: &str) -> Vec<u64> {
-    in_repo(ws, &["search", "--saved", name, "--json"])
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|h| h["id"].as_u64().expect("id"))
-        .collect()
+    ids(&in_repo(ws, &["search", "--saved", name, "--json"]))
 }
 
 #[test]

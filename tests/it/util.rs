@@ -84,6 +84,18 @@ impl Workspace {
         root
     }
 
+    /// The fixture Maildir ingested; returns the Maildir.
+    pub fn ingest_fixtures(&self) -> PathBuf {
+        let maildir = self.fixture_maildir();
+        self.cmd().arg("ingest").arg("--maildir").arg(&maildir).ok();
+        maildir
+    }
+
+    /// A command run by the moderator "amina".
+    pub fn moderate(&self) -> Hubmail {
+        self.cmd().args(["--moderator", "amina"])
+    }
+
     /// A `hubmail` command with `--data-dir` (and `--config`) set.
     pub fn cmd(&self) -> Hubmail {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hubmail"));
@@ -144,6 +156,12 @@ impl Hubmail {
         self
     }
 
+    /// Adds one argument.
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
@@ -191,6 +209,16 @@ impl Hubmail {
         );
         out
     }
+}
+
+/// The `id` of every object of a JSON array (queue rows, search hits).
+pub fn ids(value: &serde_json::Value) -> Vec<u64> {
+    value
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|r| r["id"].as_u64().expect("an id"))
+        .collect()
 }
 
 /// Files in a Maildir subfolder.
