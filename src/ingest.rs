@@ -598,7 +598,14 @@ pub fn run_until(
             s.store.flush()?;
         }
         crashpoint::hit("after-release");
-        stages::time(Stage::Index, || index::sync(&s.store, &s.index))?;
+        let s = match stages::time(Stage::Index, || index::sync(&s.store, &s.index)) {
+            Ok(_) => s,
+            // The marks stay set; reopening rebuilds an index a crash left unwritable.
+            Err(_) => {
+                drop(s);
+                Session::open(options)?
+            }
+        };
         crashpoint::hit("after-index");
         if let Some(e) = failure {
             return Err(e);
@@ -627,11 +634,21 @@ impl Session {
     /// the store holds that the index lacks (after a crash, or a schema change).
     pub fn open(options: &RunOptions) -> Result<Session> {
         let store = Store::open(&options.data_dir, options.lock_wait)?;
-        let (index, fresh) = index::SearchIndex::open(&options.data_dir)?;
+        let (mut index, fresh) = index::SearchIndex::open(&options.data_dir)?;
         if fresh {
             store.mark_all_unindexed()?;
         }
-        index::sync(&store, &index)?;
+        if let Err(e) = index::sync(&store, &index) {
+            // The index is derived: when a crash left it unwritable (tantivy refuses to
+            // overwrite a half-written file), rebuild it from the store.
+            tracing::warn!(error = %e, "the search index cannot be updated; rebuilding it from the store");
+            drop(index);
+            let dir = options.data_dir.join("index");
+            std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::io("removing", &dir, e))?;
+            index = index::SearchIndex::open(&options.data_dir)?.0;
+            store.mark_all_unindexed()?;
+            index::sync(&store, &index)?;
+        }
         Ok(Session { store, index })
     }
 }
