@@ -9,6 +9,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -21,7 +23,7 @@ use crate::model::{
     SenderPolicy, SenderRule, State, Submission, SubmissionId,
 };
 use crate::parse::{self, ParsedMessage};
-use crate::store::{DuplicateOf, NewSubmission, Store};
+use crate::store::{DuplicateOf, Frame, NewSubmission, Store, Stored};
 use crate::{Result, classify, clock, crashpoint, index, lang, notify, policy, route, trim};
 
 /// What became of one message.
@@ -71,6 +73,9 @@ impl Summary {
 
 /// Time spent per pipeline stage, accumulated over a process (for `ingest --timings` and
 /// the benchmark). Atomics, so the cost is two clock reads per stage and message.
+///
+/// Parsing, language and analysis run on several threads at once: their figures add up
+/// the threads' time; `prepare` is the wall-clock time the batches took to prepare.
 pub mod stages {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Instant;
@@ -82,20 +87,24 @@ pub mod stages {
         Parse = 0,
         /// Language detection (whatlang).
         Language = 1,
-        /// Classification, quote trimming, routing, flags.
+        /// Classification, quote trimming, routing, flags (language included).
         Analysis = 2,
-        /// A whole message (the store's share is what parse and analysis leave).
-        Process = 3,
+        /// Preparing a whole batch on the worker threads (wall clock).
+        Prepare = 3,
+        /// Writing a batch in one store transaction.
+        Store = 4,
         /// The durable flush of a batch.
-        Flush = 4,
-        /// Indexing and committing a batch.
-        Index = 5,
+        Flush = 5,
+        /// Indexing, and the commits.
+        Index = 6,
     }
 
-    /// Stage names, in `Stage` order.
-    pub const NAMES: [&str; 6] = ["parse", "language", "analysis", "store", "flush", "index"];
+    /// Names in the order [`snapshot`] reports them.
+    pub const NAMES: [&str; 7] = [
+        "parse", "language", "analysis", "prepare", "store", "flush", "index",
+    ];
 
-    static NANOS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+    static NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 
     /// Runs `f`, adding its duration to `stage`.
     pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
@@ -105,19 +114,22 @@ pub mod stages {
         out
     }
 
-    /// Milliseconds spent so far per stage, by name (each stage excluding the ones
-    /// nested in it, so they add up).
+    /// Milliseconds spent so far per stage, by name (analysis without the language
+    /// detection nested in it).
     pub fn snapshot() -> Vec<(&'static str, f64)> {
         let ms = |i: usize| NANOS[i].load(Ordering::Relaxed) as f64 / 1e6;
-        let (parse, language, analysis, process) = (ms(0), ms(1), ms(2), ms(3));
-        vec![
-            (NAMES[0], parse),
-            (NAMES[1], language),
-            (NAMES[2], (analysis - language).max(0.0)),
-            (NAMES[3], (process - parse - analysis).max(0.0)),
-            (NAMES[4], ms(4)),
-            (NAMES[5], ms(5)),
-        ]
+        NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let value = if i == Stage::Analysis as usize {
+                    (ms(i) - ms(Stage::Language as usize)).max(0.0)
+                } else {
+                    ms(i)
+                };
+                (*name, value)
+            })
+            .collect()
     }
 }
 
@@ -136,13 +148,18 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A record with everything unknown left empty, for the paths that do not parse fully.
-fn bare_submission(origin: &Origin, raw_sha256: String, raw_size: u64) -> Submission {
+fn bare_submission(
+    origin: &Origin,
+    received: jiff::Timestamp,
+    raw_sha256: String,
+    raw_size: u64,
+) -> Submission {
     Submission {
         v: RECORD_VERSION,
         id: SubmissionId(0),
         state: State::Pending,
         reason: None,
-        received: clock::now(),
+        received,
         origin: origin.clone(),
         subject: String::new(),
         author: Author::default(),
@@ -196,50 +213,83 @@ fn describe_unparsed(head: &[u8], submission: &mut Submission) {
     }
 }
 
-fn quarantine(
-    store: &Store,
-    mut submission: Submission,
-    raw: Option<Vec<u8>>,
-    reason: String,
-) -> Result<Outcome> {
-    submission.state = State::Quarantined;
-    submission.reason = Some(reason);
-    let id = store.insert(&NewSubmission {
+/// One message made ready for the store: everything the pipeline decides without it.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Its very bytes are stored already (a re-read): nothing to write.
+    Known(DuplicateOf),
+    /// To write, unless the store recognises it as a copy of a stored submission.
+    New(Box<NewSubmission>),
+}
+
+fn arrival(submission: Submission, raw: Option<&[u8]>) -> NewSubmission {
+    NewSubmission {
         submission,
-        raw,
+        raw: raw.map(Frame::compress),
         blobs: Vec::new(),
+        dedupe_message_id: None,
         content_key: None,
+        first_time_flag: None,
         actor: PIPELINE_ACTOR.into(),
         ack: None,
-    })?;
-    Ok(Outcome::Quarantined(id))
+    }
+}
+
+fn quarantined(mut submission: Submission, raw: Option<&[u8]>, reason: String) -> Prepared {
+    submission.state = State::Quarantined;
+    submission.reason = Some(reason);
+    Prepared::New(Box::new(arrival(submission, raw)))
 }
 
 /// Processes one message and writes its outcome to the store (not yet flushed).
 pub fn process(config: &Config, store: &Store, incoming: &Incoming) -> Result<Outcome> {
+    let rules = store.sender_rules()?;
+    let prepared = prepare(config, &rules, store, incoming, clock::now())?;
+    let (outcome, _) = store_prepared(store, vec![prepared])?
+        .pop()
+        .expect("one outcome per message");
+    Ok(outcome)
+}
+
+/// Parses and analyses one message, `received` at that time: the store is only read (to
+/// skip a message whose bytes it holds already), so messages can be prepared on several
+/// threads at once.
+pub fn prepare(
+    config: &Config,
+    rules: &[SenderRule],
+    store: &Store,
+    incoming: &Incoming,
+    received: jiff::Timestamp,
+) -> Result<Prepared> {
     match &incoming.raw {
         RawMessage::Oversize { head, size, file } => {
-            process_oversize(config, store, incoming, head, *size, file)
+            prepare_oversize(config, store, incoming, received, (head, *size, file))
         }
-        RawMessage::InMemory(bytes) => process_bytes(config, store, &incoming.origin, bytes),
+        RawMessage::InMemory(bytes) => {
+            prepare_bytes(config, rules, store, (&incoming.origin, received), bytes)
+        }
     }
 }
 
-fn process_oversize(
+fn prepare_oversize(
     config: &Config,
     store: &Store,
     incoming: &Incoming,
-    head: &[u8],
-    size: u64,
-    file: &Path,
-) -> Result<Outcome> {
+    received: jiff::Timestamp,
+    (head, size, file): (&[u8], u64, &Path),
+) -> Result<Prepared> {
     // Hash and spool the whole file in one streamed pass, never holding it in memory.
+    static SPOOLED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut reader = std::fs::File::open(file).map_err(|e| crate::Error::io("opening", file, e))?;
     let mut hasher = HashingReader {
         inner: &mut reader,
         hasher: Sha256::new(),
     };
-    let tmp_name = format!("incoming-{}", std::process::id());
+    let tmp_name = format!(
+        "incoming-{}-{}",
+        std::process::id(),
+        SPOOLED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     store.spool_raw(&tmp_name, &mut hasher)?;
     let sha: String = hasher
         .hasher
@@ -247,12 +297,12 @@ fn process_oversize(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    if let Some(dup) = store.find_duplicate(&sha, None, None)? {
+    if let Some(id) = store.find_same_bytes(&sha)? {
         store.discard_spooled(&tmp_name);
-        return Ok(Outcome::Duplicate(dup));
+        return Ok(Prepared::Known(DuplicateOf::SameBytes(id)));
     }
     store.rename_spooled(&tmp_name, &sha)?;
-    let mut submission = bare_submission(&incoming.origin, sha, size);
+    let mut submission = bare_submission(&incoming.origin, received, sha, size);
     describe_unparsed(head, &mut submission);
     let reason = format!(
         "the message is {:.1} MB, over the {:.1} MB limit ([limits] max_message_bytes); \
@@ -260,7 +310,7 @@ fn process_oversize(
         size as f64 / 1e6,
         config.limits.max_message_bytes as f64 / 1e6
     );
-    quarantine(store, submission, None, reason)
+    Ok(quarantined(submission, None, reason))
 }
 
 struct HashingReader<'a> {
@@ -276,12 +326,18 @@ impl std::io::Read for HashingReader<'_> {
     }
 }
 
-fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) -> Result<Outcome> {
+fn prepare_bytes(
+    config: &Config,
+    rules: &[SenderRule],
+    store: &Store,
+    (origin, received): (&Origin, jiff::Timestamp),
+    raw: &[u8],
+) -> Result<Prepared> {
     let sha = sha256_hex(raw);
-    if let Some(dup) = store.find_duplicate(&sha, None, None)? {
-        return Ok(Outcome::Duplicate(dup));
+    if let Some(id) = store.find_same_bytes(&sha)? {
+        return Ok(Prepared::Known(DuplicateOf::SameBytes(id)));
     }
-    let mut submission = bare_submission(origin, sha.clone(), raw.len() as u64);
+    let mut submission = bare_submission(origin, received, sha, raw.len() as u64);
 
     let parsed = match stages::time(Stage::Parse, || {
         catch_unwind(AssertUnwindSafe(|| parse::parse(raw, &config.limits)))
@@ -289,60 +345,49 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
         Ok(Ok(parsed)) => parsed,
         Ok(Err(malformed)) => {
             describe_unparsed(raw, &mut submission);
-            return quarantine(store, submission, Some(raw.to_vec()), malformed.reason);
+            return Ok(quarantined(submission, Some(raw), malformed.reason));
         }
         Err(_) => {
             describe_unparsed(raw, &mut submission);
-            return quarantine(
-                store,
+            return Ok(quarantined(
                 submission,
-                Some(raw.to_vec()),
+                Some(raw),
                 "the MIME parser failed on this message (an internal error): \
                  inspect it with 'hubmail show ID --raw'"
                     .into(),
-            );
+            ));
         }
     };
+    let message_id = parsed.headers.message_id.clone();
 
-    if let Some(dup) = store.find_duplicate(&sha, parsed.headers.message_id.as_deref(), None)? {
-        store.record_duplicate(dup.id(), &sha)?;
-        return Ok(Outcome::Duplicate(dup));
-    }
-
-    let rules = store.sender_rules()?;
     let analysed = stages::time(Stage::Analysis, || {
         catch_unwind(AssertUnwindSafe(|| {
-            analyse(config, &rules, &parsed, &mut submission)
+            analyse(config, rules, &parsed, &mut submission)
         }))
     });
     if analysed.is_err() {
-        return quarantine(
-            store,
+        let mut new = quarantined(
             submission,
-            Some(raw.to_vec()),
+            Some(raw),
             "analysing this message failed (an internal error): inspect it with \
              'hubmail show ID --raw'"
                 .into(),
         );
+        if let Prepared::New(new) = &mut new {
+            new.dedupe_message_id = message_id;
+        }
+        return Ok(new);
     }
 
-    let content_key = (submission.state == State::Pending && !submission.body.is_empty())
+    let pending = submission.state == State::Pending;
+    let content_key = (pending && !submission.body.is_empty())
         .then(|| content_key(&submission.author.address, &submission.body));
-    if let Some(ck) = &content_key
-        && let Some(dup) = store.find_duplicate(&sha, None, Some(ck))?
-    {
-        store.record_duplicate(dup.id(), &sha)?;
-        return Ok(Outcome::Duplicate(dup));
-    }
-    if submission.state == State::Pending
-        && !submission.author.address.is_empty()
-        && !store.known_sender(&submission.author.address)?
-    {
-        submission.flags.push(Flag::new(
+    let first_time_flag = (pending && !submission.author.address.is_empty()).then(|| {
+        Flag::new(
             FlagKind::FirstTimeSender,
             format!("first message from {}", submission.author.address),
-        ));
-    }
+        )
+    });
 
     let mut blobs = Vec::new();
     for (attachment, parsed_attachment) in submission
@@ -355,25 +400,56 @@ fn process_bytes(config: &Config, store: &Store, origin: &Origin, raw: &[u8]) ->
         }
         let sha = sha256_hex(&parsed_attachment.bytes);
         attachment.sha256 = Some(sha.clone());
-        blobs.push((sha, parsed_attachment.bytes.clone()));
+        blobs.push((sha, Frame::compress(&parsed_attachment.bytes)));
     }
 
-    let state = submission.state;
     let ack = notify::ack_request(config, &submission, &parsed);
-    let id = store.insert(&NewSubmission {
-        submission,
-        raw: Some(raw.to_vec()),
+    Ok(Prepared::New(Box::new(NewSubmission {
         blobs,
+        dedupe_message_id: message_id,
         content_key,
-        actor: PIPELINE_ACTOR.into(),
+        first_time_flag,
         ack,
-    })?;
-    Ok(match state {
-        State::Ignored => Outcome::Ignored(id),
-        State::Quarantined => Outcome::Quarantined(id),
-        State::Rejected => Outcome::Rejected(id),
-        _ => Outcome::Queued(id),
-    })
+        ..arrival(submission, Some(raw))
+    })))
+}
+
+/// Writes prepared messages to the store in one transaction (not yet flushed); returns
+/// each one's outcome, with the record as stored for the new ones.
+pub fn store_prepared(
+    store: &Store,
+    prepared: Vec<Prepared>,
+) -> Result<Vec<(Outcome, Option<Box<Submission>>)>> {
+    let mut known = Vec::with_capacity(prepared.len());
+    let mut new = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        match p {
+            Prepared::Known(dup) => known.push(Some(dup)),
+            Prepared::New(n) => {
+                known.push(None);
+                new.push(*n);
+            }
+        }
+    }
+    let mut stored = store.insert_batch(&new)?.into_iter();
+    Ok(known
+        .into_iter()
+        .map(|k| match k {
+            Some(dup) => (Outcome::Duplicate(dup), None),
+            None => match stored.next().expect("one result per new submission") {
+                Stored::Duplicate(dup) => (Outcome::Duplicate(dup), None),
+                Stored::Inserted(record) => {
+                    let outcome = match record.state {
+                        State::Ignored => Outcome::Ignored(record.id),
+                        State::Quarantined => Outcome::Quarantined(record.id),
+                        State::Rejected => Outcome::Rejected(record.id),
+                        _ => Outcome::Queued(record.id),
+                    };
+                    (outcome, Some(record))
+                }
+            },
+        })
+        .collect())
 }
 
 /// Fills a submission from a parsed message: the pure part of the pipeline.
@@ -542,8 +618,14 @@ pub fn run(
     run_until(config, options, source, progress, &|| false)
 }
 
-/// [`run`], stopping cleanly between messages once `stop` says so (a shutdown signal):
+/// [`run`], stopping cleanly between batches once `stop` says so (a shutdown signal):
 /// what was processed is committed and released, the rest stays in the source.
+///
+/// Each batch is prepared (parsed, analysed) on every core, written in one store
+/// transaction, flushed (the durability point), released by the source, then handed to
+/// the index writer, which commits every few seconds and at the end of the run. While a
+/// batch is being written, the next one is read and prepared on the other cores; it is
+/// only released after its own flush, so reading ahead never lets go of anything early.
 pub fn run_until(
     config: &Config,
     options: &RunOptions,
@@ -557,6 +639,10 @@ pub fn run_until(
         source.restore(first.store.state(&key)?);
     }
     let mut session = Some(first);
+    let mut indexer: Option<index::Indexer> = None;
+    // The next batch, read while the previous one was written (prepared unless a
+    // moderator came in between and may have changed the sender rules).
+    let mut ahead: Option<(Vec<Incoming>, Option<PreparedBatch>)> = None;
     loop {
         if stop() {
             break;
@@ -565,60 +651,219 @@ pub fn run_until(
             Some(s) => s,
             None => Session::open(options)?,
         };
-        let batch = source.next_batch(config.store.batch_size)?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut done: Vec<&Incoming> = Vec::with_capacity(batch.len());
-        let mut failure = None;
-        for incoming in &batch {
-            if stop() {
-                break;
+        let (batch, prepared) = match ahead.take() {
+            Some((batch, Some(prepared))) => (batch, prepared),
+            Some((batch, None)) => {
+                let prepared = prepare_batch(config, &s.store, &batch)?;
+                (batch, prepared)
             }
-            match stages::time(Stage::Process, || process(config, &s.store, incoming)) {
-                Ok(outcome) => {
-                    crashpoint::hit("after-store");
-                    summary.count(outcome);
-                    done.push(incoming);
-                    progress(&summary, source.remaining_hint());
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        crashpoint::hit("before-flush");
-        // The durability point: only after this flush may the source let go.
-        stages::time(Stage::Flush, || s.store.flush())?;
-        crashpoint::hit("after-flush");
-        source.mark_processed(&done)?;
-        if let Some((key, value)) = source.checkpoint() {
-            s.store.set_state(&key, &value)?;
-            s.store.flush()?;
-        }
-        crashpoint::hit("after-release");
-        let s = match stages::time(Stage::Index, || index::sync(&s.store, &s.index)) {
-            Ok(_) => s,
-            // The marks stay set; reopening rebuilds an index a crash left unwritable.
-            Err(_) => {
-                drop(s);
-                Session::open(options)?
+            None => {
+                let batch = source.next_batch(config.store.batch_size)?;
+                let prepared = prepare_batch(config, &s.store, &batch)?;
+                (batch, prepared)
             }
         };
+        if batch.is_empty() {
+            session = Some(s);
+            break;
+        }
+        let next = if stop() {
+            Ok(Vec::new())
+        } else {
+            source.next_batch(config.store.batch_size)
+        };
+        let rules = s.store.sender_rules()?;
+        let write = || {
+            write_batch(
+                &s,
+                source,
+                (&batch, prepared),
+                &mut indexer,
+                &mut summary,
+                progress,
+            )
+        };
+        let (written, next_prepared) = match &next {
+            Ok(next) if !next.is_empty() => {
+                let (written, prepared) = prepare_while(config, (&rules, &s.store), next, write);
+                (written, Some(prepared))
+            }
+            _ => (write(), None),
+        };
+        let written = written?;
+        let next = next?;
+        if !next.is_empty() {
+            ahead = Some((next, next_prepared));
+        }
+        let s = if written.index_failed {
+            // The marks stay set; reopening rebuilds an index a crash left unwritable.
+            indexer = None;
+            drop(s);
+            Session::open(options)?
+        } else {
+            s
+        };
         crashpoint::hit("after-index");
-        if let Some(e) = failure {
+        if let Some(e) = written.failure {
+            if let Some(w) = indexer.take() {
+                w.finish(&s.store, &s.index)?;
+            }
             return Err(e);
         }
         // Let a waiting moderator in between batches; otherwise keep the store open.
         if crate::store::someone_waiting(&options.data_dir) {
+            if let Some(w) = indexer.take() {
+                stages::time(Stage::Index, || w.finish(&s.store, &s.index))?;
+            }
             drop(s);
             crate::store::let_waiters_in(&options.data_dir, Duration::from_secs(2));
+            // The moderator may have changed the sender rules: prepare again.
+            if let Some((_, prepared)) = &mut ahead {
+                *prepared = None;
+            }
         } else {
             session = Some(s);
         }
     }
+    if let (Some(w), Some(s)) = (indexer, &session) {
+        stages::time(Stage::Index, || w.finish(&s.store, &s.index))?;
+    }
     Ok(summary)
+}
+
+/// A batch's preparations, in the batch's order.
+type PreparedBatch = Vec<Result<Prepared>>;
+
+/// Prepares a batch with the store's current sender rules.
+fn prepare_batch(
+    config: &Config,
+    store: &Store,
+    batch: &[Incoming],
+) -> Result<Vec<Result<Prepared>>> {
+    let rules = store.sender_rules()?;
+    Ok(prepare_while(config, (&rules, store), batch, || ()).1)
+}
+
+/// What became of a batch handed to [`write_batch`], besides hard store errors.
+struct Written {
+    /// The error that stopped preparation part-way; what came before it was written.
+    failure: Option<crate::Error>,
+    /// The index could not take the batch: reopen (and rebuild) it.
+    index_failed: bool,
+}
+
+/// Writes a prepared batch in one transaction, flushes it, lets the source release it,
+/// then hands the new records to the index writer.
+fn write_batch(
+    s: &Session,
+    source: &mut dyn Source,
+    (batch, results): (&[Incoming], Vec<Result<Prepared>>),
+    indexer: &mut Option<index::Indexer>,
+    summary: &mut Summary,
+    progress: &mut dyn FnMut(&Summary, Option<u64>),
+) -> Result<Written> {
+    let mut prepared = Vec::with_capacity(results.len());
+    let mut failure = None;
+    for result in results {
+        match result {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let done: Vec<&Incoming> = batch[..prepared.len()].iter().collect();
+    let outcomes = stages::time(Stage::Store, || store_prepared(&s.store, prepared))?;
+    let mut stored = Vec::with_capacity(outcomes.len());
+    for (outcome, record) in outcomes {
+        crashpoint::hit("after-store");
+        summary.count(outcome);
+        progress(summary, source.remaining_hint());
+        stored.extend(record);
+    }
+    crashpoint::hit("before-flush");
+    // The durability point: only after this flush may the source let go.
+    stages::time(Stage::Flush, || s.store.flush())?;
+    crashpoint::hit("after-flush");
+    source.mark_processed(&done)?;
+    if let Some((key, value)) = source.checkpoint() {
+        s.store.set_state(&key, &value)?;
+        s.store.flush()?;
+    }
+    crashpoint::hit("after-release");
+    let indexed = stages::time(Stage::Index, || -> Result<()> {
+        let writer = match indexer {
+            Some(w) => w,
+            None => indexer.insert(index::Indexer::new(&s.index)?),
+        };
+        for record in &stored {
+            writer.add(&s.index, record)?;
+        }
+        if writer.commit_due() {
+            writer.commit(&s.store, &s.index)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = &indexed {
+        tracing::warn!(error = %e, "indexing failed; reopening the index");
+    }
+    Ok(Written {
+        failure,
+        index_failed: indexed.is_err(),
+    })
+}
+
+/// Most threads a batch is prepared on.
+const MAX_WORKERS: usize = 8;
+
+/// Prepares `batch` on the spare cores while this thread does `meanwhile` (writing the
+/// previous batch), then helps with what is left. Messages are handed out one at a time,
+/// so a slow message does not hold up the others; results keep the batch's order. The
+/// whole batch is received at one time, so arrival order stays id order.
+fn prepare_while<T>(
+    config: &Config,
+    (rules, store): (&[SenderRule], &Store),
+    batch: &[Incoming],
+    meanwhile: impl FnOnce() -> T,
+) -> (T, Vec<Result<Prepared>>) {
+    let received = clock::now();
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<Prepared>>>> =
+        batch.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        stages::time(Stage::Prepare, || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(incoming) = batch.get(i) else { break };
+                let result = prepare(config, rules, store, incoming, received);
+                *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+            }
+        })
+    };
+    let helpers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_WORKERS)
+        .saturating_sub(1)
+        .min(batch.len());
+    let out = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+        let out = meanwhile();
+        work();
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+        out
+    });
+    let results = slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect("every message of the batch was prepared")
+        })
+        .collect();
+    (out, results)
 }
 
 /// The store and index, opened together and brought in sync.

@@ -102,7 +102,9 @@ impl SearchIndex {
     }
 
     fn writer(&self) -> Result<IndexWriter> {
-        self.index.writer(64 * 1024 * 1024).map_err(index_err)
+        self.index
+            .writer_with_num_threads(2, 64 * 1024 * 1024)
+            .map_err(index_err)
     }
 
     /// A searcher on the index as last committed (the reader is opened once).
@@ -178,6 +180,68 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     index.reload()?;
     store.mark_indexed(&ids)?;
     Ok(ids.len())
+}
+
+/// An index writer kept open for a run of the pipeline: each stored batch is added as it
+/// comes, and becomes searchable (its unindexed marks cleared) at the next commit. A
+/// commit costs more than indexing a thousand messages, so a long run commits every
+/// [`Indexer::COMMIT_INTERVAL`] and at the end, not after every batch; the marks make a
+/// crash in between cost only re-indexing.
+pub struct Indexer {
+    writer: IndexWriter,
+    pending: Vec<SubmissionId>,
+    last_commit: std::time::Instant,
+}
+
+impl Indexer {
+    /// How long added documents may wait for a commit during a run.
+    pub const COMMIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// Takes the index's writer lock.
+    pub fn new(index: &SearchIndex) -> Result<Indexer> {
+        Ok(Indexer {
+            writer: index.writer()?,
+            pending: Vec::new(),
+            last_commit: std::time::Instant::now(),
+        })
+    }
+
+    /// Adds (or replaces) a stored submission's document; searchable after the commit.
+    pub fn add(&mut self, index: &SearchIndex, submission: &Submission) -> Result<()> {
+        self.writer
+            .delete_term(Term::from_field_u64(index.fields.id, submission.id.0));
+        self.writer
+            .add_document(schema::document(&index.fields, submission))
+            .map_err(index_err)?;
+        self.pending.push(submission.id);
+        Ok(())
+    }
+
+    /// Whether documents have waited longer than [`Indexer::COMMIT_INTERVAL`].
+    pub fn commit_due(&self) -> bool {
+        !self.pending.is_empty() && self.last_commit.elapsed() >= Self::COMMIT_INTERVAL
+    }
+
+    /// Commits what was added, then clears those submissions' unindexed marks.
+    pub fn commit(&mut self, store: &Store, index: &SearchIndex) -> Result<usize> {
+        self.last_commit = std::time::Instant::now();
+        if self.pending.is_empty() {
+            return Ok(0);
+        }
+        self.writer.commit().map_err(index_err)?;
+        index.reload()?;
+        store.mark_indexed(&self.pending)?;
+        let n = self.pending.len();
+        self.pending.clear();
+        Ok(n)
+    }
+
+    /// Commits, lets merges finish and releases the writer lock.
+    pub fn finish(mut self, store: &Store, index: &SearchIndex) -> Result<usize> {
+        let n = self.commit(store, index)?;
+        self.writer.wait_merging_threads().map_err(index_err)?;
+        Ok(n)
+    }
 }
 
 /// How the index compares with the store.

@@ -6,7 +6,8 @@
 //! search index entry is stale) and `meta` (format version, counters).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, dedupe keys, audit entry and
-//! "to be indexed" mark are written in one transaction; [`Store::flush`] makes them durable,
+//! "to be indexed" mark are written in one transaction (a whole ingest batch in one, see
+//! [`Store::insert_batch`]); [`Store::flush`] makes them durable,
 //! and only then may a source let go of the message. sled allows one process at a time,
 //! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
 //! failing; long runs close and reopen the store between batches to let others in.
@@ -17,19 +18,20 @@ mod pack;
 
 pub use backup::BackupReport;
 pub use lock::{let_waiters_in, someone_waiting};
-pub use pack::PackRef;
+pub use pack::{Frame, PackRef};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sled::transaction::ConflictableTransactionError::{self, Abort};
 use sled::transaction::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::{TransactionError, TransactionalTree};
 use sled::{Db, Tree};
 
 use crate::model::{
-    AuditEntry, Lang, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, SenderRule, State,
+    AuditEntry, Flag, Lang, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, SenderRule, State,
     Submission, SubmissionId,
 };
 use crate::{Error, Result};
@@ -47,12 +49,16 @@ pub const STORE_FORMAT: u32 = 2;
 pub struct NewSubmission {
     /// The record; its `id` is assigned by [`Store::insert`].
     pub submission: Submission,
-    /// The raw message, unless it was too large and lives in a spool file.
-    pub raw: Option<Vec<u8>>,
-    /// Attachment contents by sha256 (hex).
-    pub blobs: Vec<(String, Vec<u8>)>,
+    /// The raw message, compressed, unless it was too large and lives in a spool file.
+    pub raw: Option<Frame>,
+    /// Attachment contents (compressed) by sha256 (hex).
+    pub blobs: Vec<(String, Frame)>,
+    /// The Message-ID to recognise a copy by (none for a message that did not parse).
+    pub dedupe_message_id: Option<String>,
     /// Normalised-content key for duplicate detection (sender + text digest).
     pub content_key: Option<String>,
+    /// Added to the record when the store holds no earlier mail from the sender.
+    pub first_time_flag: Option<Flag>,
     /// Who recorded the arrival (for the audit trail).
     pub actor: String,
     /// The acknowledgement to queue with it, unless the sender had one recently.
@@ -144,6 +150,15 @@ fn conflict_message(now: &Submission) -> String {
         "submission {} changed while you were deciding: it is now {}{by}; nothing was changed by you — 'hubmail show {}' shows it as it is",
         now.id, now.state, now.id
     )
+}
+
+/// What [`Store::insert_batch`] made of one submission.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// Written under a new id: the record as stored.
+    Inserted(Box<Submission>),
+    /// A copy of a stored submission: counted on it (unless the very same bytes).
+    Duplicate(DuplicateOf),
 }
 
 /// Why a message was recognised as already stored.
@@ -324,62 +339,13 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether these bytes, this Message-ID or this content were stored before.
-    pub fn find_duplicate(
-        &self,
-        raw_sha256: &str,
-        message_id: Option<&str>,
-        content_key: Option<&str>,
-    ) -> Result<Option<DuplicateOf>> {
-        if let Some(id) = self.by_raw.get(raw_sha256).map_err(store_err)? {
-            return Ok(Some(DuplicateOf::SameBytes(id_from(&id)?)));
-        }
-        if let Some(mid) = message_id
-            && let Some(id) = self.by_message_id.get(mid).map_err(store_err)?
-        {
-            return Ok(Some(DuplicateOf::SameMessageId(id_from(&id)?)));
-        }
-        if let Some(ck) = content_key
-            && let Some(id) = self.by_content.get(ck).map_err(store_err)?
-        {
-            return Ok(Some(DuplicateOf::SameContent(id_from(&id)?)));
-        }
-        Ok(None)
-    }
-
-    /// Counts a later copy of a stored submission (and remembers its bytes' digest so a
-    /// re-run recognises the copy as already seen).
-    pub fn record_duplicate(&self, original: SubmissionId, raw_sha256: &str) -> Result<()> {
-        let k = key(original);
-        (&self.submissions, &self.by_raw)
-            .transaction(|(subs, by_raw)| {
-                if by_raw.get(raw_sha256)?.is_some() {
-                    return Ok(()); // this copy was counted already
-                }
-                if let Some(bytes) = subs.get(k)? {
-                    let mut s: Submission = decode(&format!("submission {original}"), &bytes)
-                        .map_err(ConflictableTransactionError::Abort)?;
-                    s.duplicates += 1;
-                    subs.insert(&k, encode(&s))?;
-                }
-                by_raw.insert(raw_sha256.as_bytes(), &k)?;
-                Ok(())
-            })
-            .map_err(tx_err)?;
-        self.bump_counter("duplicates")
-    }
-
-    fn bump_counter(&self, name: &str) -> Result<()> {
-        self.meta
-            .update_and_fetch(format!("counter:{name}"), |old| {
-                let n = old
-                    .and_then(|b| b.try_into().ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0);
-                Some((n + 1).to_be_bytes().to_vec())
-            })
-            .map_err(store_err)?;
-        Ok(())
+    /// Whether these bytes were stored before (a re-read of a message already kept).
+    pub fn find_same_bytes(&self, raw_sha256: &str) -> Result<Option<SubmissionId>> {
+        self.by_raw
+            .get(raw_sha256)
+            .map_err(store_err)?
+            .map(|id| id_from(&id))
+            .transpose()
     }
 
     /// A counter kept in the store (e.g. `duplicates`).
@@ -393,29 +359,20 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Whether mail from this address was stored before.
-    pub fn known_sender(&self, address: &str) -> Result<bool> {
-        self.senders.contains_key(address).map_err(store_err)
-    }
-
-    /// Writes a new submission and everything that belongs with it in one transaction;
-    /// returns its new id. Not durable until [`Store::flush`].
-    pub fn insert(&self, new: &NewSubmission) -> Result<SubmissionId> {
-        let now = new.submission.received;
-        // The bytes go to the packs first; the transaction then writes the references.
-        let raw_ref = match &new.raw {
-            Some(bytes) => Some(encode(&self.packs().append(bytes)?)),
-            None => None,
-        };
-        let mut blob_refs = Vec::new();
-        for (sha, bytes) in &new.blobs {
-            if !self
-                .blob_refs
-                .contains_key(sha.as_bytes())
-                .map_err(store_err)?
-                && !self.blobs.contains_key(sha.as_bytes()).map_err(store_err)?
-            {
-                blob_refs.push((sha.clone(), encode(&self.packs().append(bytes)?)));
+    /// Writes a batch of new submissions in one transaction, in order, each with
+    /// everything that belongs with it. A submission that duplicates one stored before or
+    /// earlier in the batch (same bytes, Message-ID or content) is counted on the original
+    /// instead. Not durable until [`Store::flush`].
+    pub fn insert_batch(&self, batch: &[NewSubmission]) -> Result<Vec<Stored>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Format 1 kept attachments in the `blobs` tree; sled cannot read a tree outside
+        // a transaction while inside one, so look there first.
+        let mut legacy_blobs = std::collections::HashSet::new();
+        for (sha, _) in batch.iter().flat_map(|new| &new.blobs) {
+            if self.blobs.contains_key(sha.as_bytes()).map_err(store_err)? {
+                legacy_blobs.insert(sha.as_str());
             }
         }
         (
@@ -434,12 +391,12 @@ impl Store {
         )
             .transaction(
                 |(
-                    subs,
+                    submissions,
                     raw_refs,
-                    blobs,
+                    blob_refs,
                     audit,
                     by_raw,
-                    by_mid,
+                    by_message_id,
                     by_content,
                     senders,
                     unindexed,
@@ -447,70 +404,149 @@ impl Store {
                     outbox,
                     ack_times,
                 )| {
-                    let id = SubmissionId(next_counter(meta, "next_id")?);
-                    let k = key(id);
-                    let mut record = new.submission.clone();
-                    record.id = id;
-                    record.v = RECORD_VERSION;
-                    subs.insert(&k, encode(&record))?;
-                    if let Some(r) = &raw_ref {
-                        raw_refs.insert(&k, r.as_slice())?;
-                    }
-                    for (sha, r) in &blob_refs {
-                        blobs.insert(sha.as_bytes(), r.as_slice())?;
-                    }
-                    by_raw.insert(record.raw_sha256.as_bytes(), &k)?;
-                    if let Some(mid) = &record.headers.message_id
-                        && by_mid.get(mid.as_bytes())?.is_none()
-                    {
-                        by_mid.insert(mid.as_bytes(), &k)?;
-                    }
-                    if let Some(ck) = &new.content_key
-                        && by_content.get(ck.as_bytes())?.is_none()
-                    {
-                        by_content.insert(ck.as_bytes(), &k)?;
-                    }
-                    if !record.author.address.is_empty() {
-                        let n = senders
-                            .get(record.author.address.as_bytes())?
-                            .and_then(|b| b.as_ref().try_into().ok())
-                            .map(u64::from_be_bytes)
-                            .unwrap_or(0);
-                        senders.insert(record.author.address.as_bytes(), &(n + 1).to_be_bytes())?;
-                    }
-                    unindexed.insert(&k, &[])?;
-                    let seq = next_counter(meta, "next_audit")?;
-                    let entry = AuditEntry {
-                        v: RECORD_VERSION,
-                        seq,
-                        at: now,
-                        submission: Some(id),
-                        target: None,
-                        actor: new.actor.clone(),
-                        action: "received".into(),
-                        from: None,
-                        to: Some(record.state),
-                        reason: record.reason.clone(),
+                    let trees = ArrivalTrees {
+                        submissions,
+                        raw_refs,
+                        blob_refs,
+                        audit,
+                        by_raw,
+                        by_message_id,
+                        by_content,
+                        senders,
+                        unindexed,
+                        meta,
+                        outbox,
+                        ack_times,
                     };
-                    audit.insert(&seq.to_be_bytes(), encode(&entry))?;
-                    if let Some(ack) = &new.ack {
-                        let address = ack.draft.to.join(",");
-                        let recent = ack_times
-                            .get(address.as_bytes())?
-                            .and_then(|b| b.as_ref().try_into().ok())
-                            .map(i64::from_be_bytes)
-                            .is_some_and(|last| now.as_second() - last < ack.min_interval_secs);
-                        if !recent {
-                            let seq = next_counter(meta, "next_outbox")?;
-                            let mail = outbox_entry(&ack.draft, seq, Some(id));
-                            outbox.insert(&seq.to_be_bytes(), encode(&mail))?;
-                            ack_times.insert(address.as_bytes(), &now.as_second().to_be_bytes())?;
-                        }
-                    }
-                    Ok(id)
+                    batch
+                        .iter()
+                        .map(|new| self.insert_in(&trees, new, &legacy_blobs))
+                        .collect::<Abortable<Vec<Stored>>>()
                 },
             )
             .map_err(tx_err)
+    }
+
+    /// One submission of [`Store::insert_batch`], inside its transaction.
+    fn insert_in(
+        &self,
+        t: &ArrivalTrees<'_>,
+        new: &NewSubmission,
+        legacy_blobs: &std::collections::HashSet<&str>,
+    ) -> Abortable<Stored> {
+        let sha = new.submission.raw_sha256.as_bytes();
+        if let Some(id) = t.by_raw.get(sha)? {
+            return Ok(Stored::Duplicate(DuplicateOf::SameBytes(
+                id_from(&id).map_err(Abort)?,
+            )));
+        }
+        let mut copy_of = None;
+        if let Some(mid) = &new.dedupe_message_id
+            && let Some(id) = t.by_message_id.get(mid.as_bytes())?
+        {
+            copy_of = Some(DuplicateOf::SameMessageId(id_from(&id).map_err(Abort)?));
+        } else if let Some(ck) = &new.content_key
+            && let Some(id) = t.by_content.get(ck.as_bytes())?
+        {
+            copy_of = Some(DuplicateOf::SameContent(id_from(&id).map_err(Abort)?));
+        }
+        if let Some(dup) = copy_of {
+            let k = key(dup.id());
+            if let Some(bytes) = t.submissions.get(k)? {
+                let mut original: Submission =
+                    decode(&format!("submission {}", dup.id()), &bytes).map_err(Abort)?;
+                original.duplicates += 1;
+                t.submissions.insert(&k, encode(&original))?;
+            }
+            t.by_raw.insert(sha, &k)?;
+            next_counter_from(t.meta, "counter:duplicates", 0)?;
+            return Ok(Stored::Duplicate(dup));
+        }
+
+        let now = new.submission.received;
+        let id = SubmissionId(next_counter(t.meta, "next_id")?);
+        let k = key(id);
+        let mut record = new.submission.clone();
+        record.id = id;
+        record.v = RECORD_VERSION;
+        let address = record.author.address.as_bytes();
+        let earlier_from_sender = if address.is_empty() {
+            None
+        } else {
+            t.senders
+                .get(address)?
+                .and_then(|b| b.as_ref().try_into().ok())
+                .map(u64::from_be_bytes)
+        };
+        if earlier_from_sender.is_none()
+            && let Some(flag) = &new.first_time_flag
+        {
+            record.flags.push(flag.clone());
+        }
+        // Bytes go to the packs before the references to them are written.
+        if let Some(frame) = &new.raw {
+            let at = self.packs().append_frame(frame).map_err(Abort)?;
+            t.raw_refs.insert(&k, encode(&at))?;
+        }
+        for (blob_sha, frame) in &new.blobs {
+            let known = legacy_blobs.contains(blob_sha.as_str())
+                || t.blob_refs.get(blob_sha.as_bytes())?.is_some();
+            if !known {
+                let at = self
+                    .packs()
+                    .append_frame(frame)
+                    .map_err(ConflictableTransactionError::Abort)?;
+                t.blob_refs.insert(blob_sha.as_bytes(), encode(&at))?;
+            }
+        }
+        t.submissions.insert(&k, encode(&record))?;
+        t.by_raw.insert(sha, &k)?;
+        if let Some(mid) = &record.headers.message_id
+            && t.by_message_id.get(mid.as_bytes())?.is_none()
+        {
+            t.by_message_id.insert(mid.as_bytes(), &k)?;
+        }
+        if let Some(ck) = &new.content_key
+            && t.by_content.get(ck.as_bytes())?.is_none()
+        {
+            t.by_content.insert(ck.as_bytes(), &k)?;
+        }
+        if !address.is_empty() {
+            let n = earlier_from_sender.unwrap_or(0) + 1;
+            t.senders.insert(address, &n.to_be_bytes())?;
+        }
+        t.unindexed.insert(&k, &[])?;
+        let seq = next_counter(t.meta, "next_audit")?;
+        let entry = AuditEntry {
+            v: RECORD_VERSION,
+            seq,
+            at: now,
+            submission: Some(id),
+            target: None,
+            actor: new.actor.clone(),
+            action: "received".into(),
+            from: None,
+            to: Some(record.state),
+            reason: record.reason.clone(),
+        };
+        t.audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+        if let Some(ack) = &new.ack {
+            let to = ack.draft.to.join(",");
+            let recent = t
+                .ack_times
+                .get(to.as_bytes())?
+                .and_then(|b| b.as_ref().try_into().ok())
+                .map(i64::from_be_bytes)
+                .is_some_and(|last| now.as_second() - last < ack.min_interval_secs);
+            if !recent {
+                let seq = next_counter(t.meta, "next_outbox")?;
+                let mail = outbox_entry(&ack.draft, seq, Some(id));
+                t.outbox.insert(&seq.to_be_bytes(), encode(&mail))?;
+                t.ack_times
+                    .insert(to.as_bytes(), &now.as_second().to_be_bytes())?;
+            }
+        }
+        Ok(Stored::Inserted(Box::new(record)))
     }
 
     /// Replaces a submission's record with `after`, appends the audit entry and marks it
@@ -848,14 +884,36 @@ fn spool_path(store_dir: &Path, sha256: &str) -> PathBuf {
         .join(format!("{sha256}.eml"))
 }
 
-fn next_counter(meta: &sled::transaction::TransactionalTree, name: &str) -> Abortable<u64> {
+/// Takes the next number of a sequence that starts at 1 (ids, audit and outbox numbers).
+fn next_counter(meta: &TransactionalTree, name: &str) -> Abortable<u64> {
+    next_counter_from(meta, name, 1)
+}
+
+/// Returns the counter's value (`initial` when unset) and stores it plus one.
+fn next_counter_from(meta: &TransactionalTree, name: &str, initial: u64) -> Abortable<u64> {
     let current = meta
         .get(name.as_bytes())?
         .and_then(|b| b.as_ref().try_into().ok())
         .map(u64::from_be_bytes)
-        .unwrap_or(1);
+        .unwrap_or(initial);
     meta.insert(name.as_bytes(), &(current + 1).to_be_bytes())?;
     Ok(current)
+}
+
+/// The trees an arrival writes, inside one transaction.
+struct ArrivalTrees<'a> {
+    submissions: &'a TransactionalTree,
+    raw_refs: &'a TransactionalTree,
+    blob_refs: &'a TransactionalTree,
+    audit: &'a TransactionalTree,
+    by_raw: &'a TransactionalTree,
+    by_message_id: &'a TransactionalTree,
+    by_content: &'a TransactionalTree,
+    senders: &'a TransactionalTree,
+    unindexed: &'a TransactionalTree,
+    meta: &'a TransactionalTree,
+    outbox: &'a TransactionalTree,
+    ack_times: &'a TransactionalTree,
 }
 
 #[cfg(test)]

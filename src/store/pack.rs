@@ -63,6 +63,29 @@ pub fn decompress(frame: &[u8]) -> std::io::Result<Vec<u8>> {
     })
 }
 
+/// Bytes compressed for a pack, ready to append. Compressing is the costly part of
+/// storing them, so whoever prepares the bytes (a pipeline worker) does it.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    compressed: Vec<u8>,
+    size: u64,
+}
+
+impl Frame {
+    /// Compresses `bytes` with this thread's zstd context.
+    pub fn compress(bytes: &[u8]) -> Frame {
+        Frame {
+            compressed: compress(bytes),
+            size: bytes.len() as u64,
+        }
+    }
+
+    /// The size of the original bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
 /// Where some bytes live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackRef {
@@ -145,20 +168,19 @@ impl Packs {
         Ok(self.writer.as_mut().expect("set just above"))
     }
 
-    /// Appends bytes (compressed); durable only after [`Packs::sync`].
-    pub fn append(&mut self, bytes: &[u8]) -> Result<PackRef> {
-        let frame = compress(bytes);
+    /// Appends bytes compressed beforehand; durable only after [`Packs::sync`].
+    pub fn append_frame(&mut self, frame: &Frame) -> Result<PackRef> {
         let dir = self.dir.clone();
         let (n, file, end) = self.writer()?;
-        file.write_all(&frame)
+        file.write_all(&frame.compressed)
             .map_err(|e| Error::io("writing", pack_path(&dir, *n), e))?;
         let r = PackRef {
             pack: *n,
             offset: *end,
-            len: frame.len() as u64,
-            size: bytes.len() as u64,
+            len: frame.compressed.len() as u64,
+            size: frame.size,
         };
-        *end += frame.len() as u64;
+        *end += frame.compressed.len() as u64;
         self.dirty = true;
         Ok(r)
     }
@@ -211,13 +233,19 @@ mod tests {
     fn append_sync_read_round_trip_across_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut packs = Packs::open(dir.path()).expect("open");
-        let a = packs.append(b"first message").expect("append");
-        let b = packs.append(&vec![b'x'; 100_000]).expect("append");
+        let a = packs
+            .append_frame(&Frame::compress(b"first message"))
+            .expect("append");
+        let b = packs
+            .append_frame(&Frame::compress(&vec![b'x'; 100_000]))
+            .expect("append");
         packs.sync().expect("sync");
         assert!(b.len < 1000, "compressed");
         drop(packs);
         let mut packs = Packs::open(dir.path()).expect("reopen");
-        let c = packs.append(b"third").expect("append");
+        let c = packs
+            .append_frame(&Frame::compress(b"third"))
+            .expect("append");
         assert_eq!(c.pack, a.pack);
         assert_eq!(c.offset, b.offset + b.len, "appends continue at the end");
         assert_eq!(packs.read(&a).expect("read"), b"first message");
