@@ -11,8 +11,8 @@ use hubmail::model::{FlagKind, Lang, QuestionRef, State, Submission};
 use super::views::QueueRow;
 use super::{Context, output};
 
-/// List submissions: pending ones by default, oldest first, in a table that fits the
-/// terminal (or as JSON).
+/// List submissions: pending ones by default, oldest first, a page of 50 at a time, in a
+/// table that fits the terminal (or as JSON).
 #[derive(Debug, Args)]
 pub struct Queue {
     /// Which state to list.
@@ -33,6 +33,12 @@ pub struct Queue {
     /// Order.
     #[arg(long, value_enum, default_value = "oldest")]
     sort: SortOrder,
+    /// How many to list (0: all of them).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    limit: usize,
+    /// Skip this many first (the next page: --offset 50).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    offset: usize,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
@@ -57,6 +63,18 @@ enum SortOrder {
 }
 
 impl StateFilter {
+    /// The one state listed, or `None` for all.
+    fn only(self) -> Option<State> {
+        match self {
+            StateFilter::Pending => Some(State::Pending),
+            StateFilter::Approved => Some(State::Approved),
+            StateFilter::Rejected => Some(State::Rejected),
+            StateFilter::Ignored => Some(State::Ignored),
+            StateFilter::Quarantined => Some(State::Quarantined),
+            StateFilter::All => None,
+        }
+    }
+
     fn admits(self, state: State) -> bool {
         match self {
             StateFilter::Pending => state == State::Pending,
@@ -120,6 +138,14 @@ struct Filter {
 }
 
 impl Filter {
+    /// Whether the filter is the state alone (the listing then needs no scan).
+    fn state_only(&self) -> bool {
+        self.lang.is_none()
+            && self.question.is_none()
+            && self.since.is_none()
+            && self.flag.is_none()
+    }
+
     fn admits(&self, s: &Submission) -> bool {
         self.state.admits(s.state)
             && self.lang.is_none_or(|l| s.lang == Some(l))
@@ -154,18 +180,58 @@ impl Queue {
             since: self.since.as_deref().map(parse_since).transpose()?,
             flag,
         };
+        let newest_first = matches!(self.sort, SortOrder::Newest);
+        let limit = if self.limit == 0 {
+            usize::MAX
+        } else {
+            self.limit
+        };
         let session = ctx.session()?;
-        let mut rows: Vec<Submission> = Vec::new();
-        for s in session.store.submissions() {
-            let s = s?;
-            if filter.admits(&s) {
-                rows.push(s);
+        let store = &session.store;
+        // One state and no other filter: read just the page, in order, and the kept count.
+        // Otherwise scan the rows (not the whole records) and count what matches.
+        let (rows, total) = match self.state.only() {
+            Some(state) if filter.state_only() => {
+                let rows = store
+                    .listing(Some(state), newest_first)
+                    .skip(self.offset)
+                    .take(limit)
+                    .collect::<hubmail::Result<Vec<_>>>()?;
+                (rows, store.count_in_state(state)? as usize)
             }
-        }
+            only => {
+                let mut rows = Vec::new();
+                for s in store.listing(only, false) {
+                    let s = s?;
+                    if filter.admits(&s) {
+                        rows.push(s);
+                    }
+                }
+                rows.sort_by_key(|s| (s.received, s.id));
+                if newest_first {
+                    rows.reverse();
+                }
+                let total = rows.len();
+                let rows: Vec<Submission> =
+                    rows.into_iter().skip(self.offset).take(limit).collect();
+                (rows, total)
+            }
+        };
         drop(session);
-        rows.sort_by_key(|s| (s.received, s.id));
-        if matches!(self.sort, SortOrder::Newest) {
-            rows.reverse();
+        if rows.len() < total.saturating_sub(self.offset) || (self.offset > 0 && total > 0) {
+            let (from, to) = (self.offset + 1, self.offset + rows.len());
+            eprintln!(
+                "{} shown of {total}{}; --offset {to} for the next page, --limit 0 for all",
+                if rows.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("{from}–{to}")
+                },
+                match self.state.name() {
+                    "" => String::new(),
+                    name => format!(" {name}"),
+                },
+            );
         }
         if self.json {
             let view: Vec<QueueRow<'_>> = rows.iter().map(QueueRow::new).collect();

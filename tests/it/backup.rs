@@ -5,7 +5,7 @@ use crate::util::{Workspace, fixture_mail, ids};
 
 fn snapshot(ws: &Workspace) -> Vec<serde_json::Value> {
     let mut out = vec![
-        ws.json(&["queue", "--state", "all", "--json"]),
+        ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]),
         ws.json(&["log", "--json"]),
         ws.json(&["outbox", "--all", "--json"]),
         ws.json(&["sender", "list", "--json"]),
@@ -93,12 +93,12 @@ fn a_backup_taken_while_ingest_runs_is_consistent() {
     let check = restored.json(&["check", "--json"]);
     assert_eq!(check["consistent"], true, "{check}");
     let n = restored
-        .json(&["queue", "--json"])
+        .json(&["queue", "--limit", "0", "--json"])
         .as_array()
         .map(Vec::len)
         .unwrap_or(0);
     assert!(n > 0 && n <= 1000, "a prefix of the run: {n}");
-    let ids = ids(&restored.json(&["queue", "--json"]));
+    let ids = ids(&restored.json(&["queue", "--limit", "0", "--json"]));
     assert_eq!(
         ids,
         (1..=n as u64).collect::<Vec<_>>(),

@@ -20,7 +20,7 @@ fn run_with_crash(point: &str) {
     );
 
     let rerun = ws.json(&["ingest", "--maildir", dir, "--json"]);
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     let stored = all.as_array().expect("array").len() as u64;
     let emls = fixture_emls().len() as u64;
     // Two fixtures are duplicates of others: one submission fewer each, whatever the crash.
@@ -102,7 +102,7 @@ our first priorities for the implementation of the compact.\r\n"
 /// Every generated message is stored exactly once, the Maildir is drained, the index and
 /// the store agree.
 fn assert_all_accounted(ws: &Workspace, maildir: &std::path::Path, n: usize, what: &str) {
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     let rows = all.as_array().expect("array");
     assert_eq!(rows.len(), n, "{what}: every message stored once");
     let mut subjects: Vec<String> = rows

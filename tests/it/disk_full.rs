@@ -101,7 +101,7 @@ fn a_full_disk_is_a_temporary_failure_and_ingestion_resumes() {
     // The message that did not fit is delivered again by the MTA, and is stored once.
     ws.cmd().args(["ingest", "-"]).stdin(message(at)).ok();
     ws.cmd().args(["ingest", "-"]).stdin(message(at + 1)).ok();
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     assert_eq!(
         all.as_array().map(Vec::len),
         Some(stored + 2),

@@ -23,7 +23,7 @@ fn a_format_1_data_directory_is_migrated_on_open() {
         &crate::util::repo().join("fixtures/store-v1"),
         &ws.data_dir(),
     );
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     assert_eq!(
         all.as_array().map(Vec::len),
         Some(21),

@@ -49,7 +49,7 @@ fn expected(name: &str) -> Expected {
 
 /// Every submission's `show --json`, keyed by the fixture file it came from.
 fn by_fixture(ws: &Workspace) -> BTreeMap<String, Value> {
-    let queue = ws.json(&["queue", "--state", "all", "--json"]);
+    let queue = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     let mut map = BTreeMap::new();
     for row in queue.as_array().expect("queue is an array") {
         let id = row["id"].as_u64().expect("id").to_string();
@@ -240,7 +240,7 @@ fn reingesting_the_same_mailbox_changes_nothing() {
     let maildir = ws.fixture_maildir();
     let dir = maildir.to_str().expect("utf-8");
     ws.cmd().args(["ingest", "--maildir", dir]).ok();
-    let before = ws.json(&["queue", "--state", "all", "--json"]);
+    let before = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     assert!(files_in(&maildir.join("new")).is_empty(), "new/ is drained");
     assert!(
         files_in(&maildir.join("cur"))
@@ -259,7 +259,7 @@ fn reingesting_the_same_mailbox_changes_nothing() {
     assert_eq!(rescan["read"], fixture_emls().len() as u64);
     assert_eq!(rescan["queued"], 0, "{rescan}");
     assert_eq!(rescan["duplicates"], rescan["read"], "{rescan}");
-    let after = ws.json(&["queue", "--state", "all", "--json"]);
+    let after = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     let strip = |v: &Value| -> Vec<(Value, Value, Value)> {
         v.as_array()
             .expect("array")

@@ -93,7 +93,7 @@ fn hostile_messages_each_end_in_a_defined_state() {
         "nothing left behind"
     );
 
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     let rows = all.as_array().expect("array");
     let by_name = |name: &str| -> &serde_json::Value {
         (rows
@@ -218,7 +218,7 @@ fn hostile_corpus_with_bounded_memory() {
 
     let mut seen = 0;
     for row in ws
-        .json(&["queue", "--state", "all", "--json"])
+        .json(&["queue", "--state", "all", "--limit", "0", "--json"])
         .as_array()
         .expect("array")
     {

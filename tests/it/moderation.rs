@@ -447,6 +447,57 @@ fn queue_filters() {
 }
 
 #[test]
+fn queue_pages_in_arrival_order_and_keeps_counts_through_decisions() {
+    let ws = ingested(None);
+    let all = crate::util::ids(&ws.json(&["queue", "--limit", "0", "--json"]));
+    assert!(all.len() > 6, "{all:?}");
+    let page = |args: &[&str]| -> (Vec<u64>, String) {
+        let mut full = vec!["queue", "--json"];
+        full.extend_from_slice(args);
+        let out = ws.cmd().args(&full).ok();
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        (crate::util::ids(&rows), stderr(&out))
+    };
+    let (first, note) = page(&["--limit", "3"]);
+    assert_eq!(first, all[..3]);
+    assert!(
+        note.contains(&format!("1–3 shown of {} pending", all.len()))
+            && note.contains("--offset 3"),
+        "{note}"
+    );
+    let (second, _) = page(&["--limit", "3", "--offset", "3"]);
+    assert_eq!(second, all[3..6]);
+    let (newest, _) = page(&["--limit", "2", "--sort", "newest"]);
+    assert_eq!(newest, vec![all[all.len() - 1], all[all.len() - 2]]);
+    let (everything, note) = page(&[]);
+    assert_eq!(everything, all, "under a page: all of them, no note");
+    assert!(note.is_empty(), "{note}");
+
+    // Decisions move rows between states and keep the counts exact.
+    let approve = all[0].to_string();
+    let reject = all[1].to_string();
+    ws.moderate().args(["approve", &approve]).ok();
+    ws.moderate()
+        .args(["reject", &reject, "--reason-code", "off-topic"])
+        .ok();
+    let (first, note) = page(&["--limit", "1"]);
+    assert_eq!(first, vec![all[2]]);
+    assert!(
+        note.contains(&format!("of {} pending", all.len() - 2)),
+        "{note}"
+    );
+    let (approved, _) = page(&["--state", "approved"]);
+    assert_eq!(approved, vec![all[0]]);
+    let (rejected, _) = page(&["--state", "rejected", "--limit", "0"]);
+    assert!(rejected.contains(&all[1]), "{rejected:?}");
+    ws.moderate()
+        .args(["reopen", &approve, "--reason", "second look"])
+        .ok();
+    let (first, _) = page(&["--limit", "1"]);
+    assert_eq!(first, vec![all[0]], "reopened: back in its arrival place");
+}
+
+#[test]
 fn stats_count_and_time_decisions() {
     let ws = ingested(None);
     ws.moderate()

@@ -128,7 +128,7 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
     assert_eq!(decided, 10);
     let approved = ws.json(&["queue", "--state", "approved", "--json"]);
     assert_eq!(approved.as_array().map(Vec::len), Some(10));
-    let all = ws.json(&["queue", "--state", "all", "--json"]);
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
     assert_eq!(all.as_array().map(Vec::len), Some(total));
     assert_eq!(ws.json(&["check", "--json"])["consistent"], true);
 }

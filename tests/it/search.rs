@@ -34,7 +34,7 @@ struct Case {
 fn names(ws: &Workspace) -> BTreeMap<String, u64> {
     let mut map = BTreeMap::new();
     for row in ws
-        .json(&["queue", "--state", "all", "--json"])
+        .json(&["queue", "--state", "all", "--limit", "0", "--json"])
         .as_array()
         .expect("array")
     {
