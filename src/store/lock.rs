@@ -22,6 +22,9 @@ pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
         match sled::Config::new()
             .path(dir)
             .cache_capacity(64 * 1024 * 1024)
+            // Only explicit flushes make writes durable: each one syncs the packs first,
+            // so a record never becomes durable before the bytes it points at.
+            .flush_every_ms(None)
             .open()
         {
             Ok(db) => return Ok(db),

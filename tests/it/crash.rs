@@ -6,7 +6,18 @@
 use crate::util::{Workspace, files_in, fixture_emls, ids};
 
 fn run_with_crash(point: &str) {
-    let ws = Workspace::with_fixture_config();
+    run_with_crash_in(Workspace::with_fixture_config(), point);
+}
+
+/// The fixture configuration with batches of 4: a crash then hits while the next batch
+/// is already read and being prepared (the pipeline reads one batch ahead).
+fn small_batches() -> Workspace {
+    let config = std::fs::read_to_string(crate::util::fixture_config()).expect("fixture config");
+    let (head, spaces) = config.split_at(config.find("[[space]]").expect("a space"));
+    Workspace::with_config_text(&format!("{head}[store]\nbatch_size = 4\n\n{spaces}"))
+}
+
+fn run_with_crash_in(ws: Workspace, point: &str) {
     let maildir = ws.fixture_maildir();
     let dir = maildir.to_str().expect("utf-8");
     let crashed = ws
@@ -45,6 +56,20 @@ fn run_with_crash(point: &str) {
     assert_eq!(check["extra"], 0, "{point}: {check}");
     assert_eq!(check["duplicated"], 0, "{point}: {check}");
     assert_eq!(check["indexed"], stored, "{point}: {check}");
+}
+
+#[test]
+fn crashes_while_the_next_batch_is_read_ahead_lose_and_duplicate_nothing() {
+    // after-store:6 is in the second batch, the third being prepared meanwhile;
+    // after-flush and after-release stop after the first batch, the second read ahead.
+    for point in [
+        "after-store:6",
+        "after-flush",
+        "after-release",
+        "after-index",
+    ] {
+        run_with_crash_in(small_batches(), point);
+    }
 }
 
 #[test]
