@@ -798,7 +798,7 @@ fn write_batch(
             None => indexer.insert(index::Indexer::new(&s.index)?),
         };
         for record in &stored {
-            writer.add(&s.index, record)?;
+            writer.add_new(&s.index, record)?;
         }
         if writer.commit_due() {
             writer.commit(&s.store, &s.index)?;

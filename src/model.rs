@@ -234,7 +234,7 @@ pub struct Attachment {
 }
 
 /// Where a message came from, so a moderator (and a re-run) can find it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Origin {
     /// The kind of source: `maildir`, `mbox`, `stdin`, `imap`.
     pub source: String,

@@ -206,10 +206,11 @@ impl Indexer {
         })
     }
 
-    /// Adds (or replaces) a stored submission's document; searchable after the commit.
-    pub fn add(&mut self, index: &SearchIndex, submission: &Submission) -> Result<()> {
-        self.writer
-            .delete_term(Term::from_field_u64(index.fields.id, submission.id.0));
+    /// Adds the document of a submission just stored under a new id; searchable after the
+    /// commit. No document can have that id (ids are never reused, and the index only
+    /// holds flushed submissions), so no delete is recorded: a commit would look each one
+    /// up in every segment.
+    pub fn add_new(&mut self, index: &SearchIndex, submission: &Submission) -> Result<()> {
         self.writer
             .add_document(schema::document(&index.fields, submission))
             .map_err(index_err)?;

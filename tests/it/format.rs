@@ -42,8 +42,22 @@ fn a_format_1_data_directory_is_migrated_on_open() {
         ws.json(&["search", "--all", "recruitment", "--count", "--json"])["count"],
         1
     );
+    let before = ws.json(&["show", "6", "--json"]);
+    assert!(
+        before["body"].as_str().is_some_and(|b| b.len() > 100),
+        "{before}"
+    );
     ws.moderate().args(["approve", "6"]).ok();
-    assert_eq!(ws.json(&["show", "6", "--json"])["state"], "approved");
+    let after = ws.json(&["show", "6", "--json"]);
+    assert_eq!(after["state"], "approved");
+    // A decision rewrites the record in the current format: its texts stay whole.
+    for field in ["body", "quoted", "signature"] {
+        assert_eq!(after[field], before[field], "{field} survives the move");
+    }
+    ws.moderate()
+        .args(["reopen", "6", "--reason", "a second look"])
+        .ok();
+    assert_eq!(ws.json(&["show", "6", "--json"])["body"], before["body"]);
     let fresh = ws.maildir("more");
     std::fs::copy(
         fixture_mail().join("23-en-interleaved-reply.eml"),
