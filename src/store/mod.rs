@@ -49,7 +49,7 @@ pub const STORE_FORMAT: u32 = 3;
 /// A submission ready to be written, with everything that goes in the same transaction.
 #[derive(Debug, Clone)]
 pub struct NewSubmission {
-    /// The record; its `id` is assigned by [`Store::insert`].
+    /// The record; its `id` is assigned by [`Store::insert_batch`].
     pub submission: Submission,
     /// The raw message, compressed, unless it was too large and lives in a spool file.
     pub raw: Option<Frame>,
