@@ -297,7 +297,7 @@ pub struct Submission {
     pub other_langs: Vec<Lang>,
     /// The question it answers, when routed.
     pub question: Option<QuestionRef>,
-    /// How it was routed (e.g. "subject tag [Q2]"), or why it was not.
+    /// How it was routed (e.g. "subject tag `[Q2]`"), or why it was not.
     pub routed_by: Option<String>,
     /// Global Compact for Migration objectives mentioned (1–23).
     pub objectives: Vec<u8>,
