@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real mail servers for the tests, on 127.0.0.1 only: Postfix accepting SMTP on port 25
-# (STARTTLS and AUTH offered) and delivering into Maildirs, Dovecot serving them over IMAP
+# (STARTTLS offered) and submission on port 587 (STARTTLS required, then AUTH against
+# Dovecot), delivering into Maildirs, Dovecot serving them over IMAP
 # on port 143 (STARTTLS) and 993 (TLS), with IDLE and MOVE. The certificates come from a
 # test CA made here: /var/lib/hubmail-test/tls/ca.pem (hubmail's ca_file in the tests).
 #
@@ -95,10 +96,19 @@ smtpd_tls_key_file = $BASE/tls/server.key
 smtpd_tls_security_level = may
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = private/auth
-smtpd_sasl_auth_enable = yes
+# AUTH only on submission (587): port 25 must keep taking mail while Dovecot, which
+# answers AUTH, is down (a test stops it).
+smtpd_sasl_auth_enable = no
 CONF
   grep -q '^postlog' /etc/postfix/master.cf || \
     printf 'postlog   unix-dgram n  -       n       -       1       postlogd\n' >> /etc/postfix/master.cf
+  grep -q '^submission ' /etc/postfix/master.cf || printf '%s\n' \
+    'submission inet n       -       n       -       -       smtpd' \
+    '  -o syslog_name=postfix/submission' \
+    '  -o smtpd_tls_security_level=encrypt' \
+    '  -o smtpd_sasl_auth_enable=yes' \
+    '  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject' \
+    >> /etc/postfix/master.cf
 
   cat > /etc/dovecot/dovecot.conf <<CONF
 # Written by hubmail's scripts/mailservers.sh: a loopback-only test server.
@@ -159,9 +169,9 @@ start() {
   if running_postfix; then postfix reload >/dev/null 2>&1; else postfix start >/dev/null 2>&1; fi
   if running_dovecot; then doveadm reload >/dev/null 2>&1 || true; else dovecot >/dev/null 2>&1; fi
   for _ in $(seq 50); do
-    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null \
-      && (exec 3<>/dev/tcp/127.0.0.1/993) 2>/dev/null; then
-      echo "mail servers up: SMTP 127.0.0.1:25, IMAP 127.0.0.1:143 (STARTTLS) and 993 (TLS)"
+    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/587) 2>/dev/null \
+      && (exec 3<>/dev/tcp/127.0.0.1/143) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/993) 2>/dev/null; then
+      echo "mail servers up: SMTP 127.0.0.1:25, submission 587 (STARTTLS, AUTH), IMAP 143 (STARTTLS) and 993 (TLS)"
       return 0
     fi
     sleep 0.2

@@ -502,7 +502,7 @@ fn a_changed_uidvalidity_rereads_the_folder_and_stores_nothing_twice() {
 }
 
 /// A configuration using TLS everywhere: IMAP over implicit TLS (993) or STARTTLS (143),
-/// SMTP with STARTTLS and AUTH, the test CA trusted through `ca_file`.
+/// Submission (587) with STARTTLS and AUTH, the test CA trusted through `ca_file`.
 fn tls_workspace(imap_tls: &str, imap_port: u16, with_ca: bool) -> Workspace {
     let secret = std::env::temp_dir().join(format!("hubmail-tls-{}.pass", std::process::id()));
     std::fs::write(&secret, "contact-secret\n").expect("write the password file");
@@ -522,7 +522,7 @@ from = "GCM Consultation <contact@consultation.test>"
 
 [notify.smtp]
 host = "localhost"
-port = 25
+port = 587
 tls = "starttls"
 user = "contact@consultation.test"
 password_file = "{secret}"
