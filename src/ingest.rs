@@ -690,8 +690,17 @@ pub fn run_until(
             }
             _ => (write(), None),
         };
-        let written = written?;
-        let next = next?;
+        let (written, next) = match (written, next) {
+            (Ok(written), Ok(next)) => (written, next),
+            (Err(e), _) | (_, Err(e)) => {
+                // Make what was written searchable before giving up (best effort: the
+                // unindexed marks cover it anyway).
+                if let Some(w) = indexer.take() {
+                    let _ = w.finish(&s.store, &s.index);
+                }
+                return Err(e);
+            }
+        };
         if !next.is_empty() {
             ahead = Some((next, next_prepared));
         }
