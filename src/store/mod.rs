@@ -909,18 +909,6 @@ impl Store {
         Ok(())
     }
 
-    /// Counts by state, read from the records.
-    pub fn count_by_state(&self) -> Result<Vec<(State, usize)>> {
-        let mut counts: Vec<(State, usize)> = State::ALL.iter().map(|s| (*s, 0)).collect();
-        for s in self.submissions() {
-            let s = s?;
-            if let Some(c) = counts.iter_mut().find(|(st, _)| *st == s.state) {
-                c.1 += 1;
-            }
-        }
-        Ok(counts)
-    }
-
     /// Writes an oversize raw message to the spool under a temporary name, durably,
     /// before its record is stored; [`Store::rename_spooled`] gives it its final name.
     pub fn spool_raw(&self, name: &str, reader: &mut dyn std::io::Read) -> Result<u64> {

@@ -64,12 +64,7 @@ fn a_format_1_data_directory_is_migrated_on_open() {
         fresh.join("new/x.eml"),
     )
     .expect("copy");
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        fresh.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&fresh);
     assert_eq!(
         summary["duplicates"], 1,
         "a message stored by format 1 is recognised: {summary}"

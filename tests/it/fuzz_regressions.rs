@@ -47,12 +47,7 @@ fn dates_outside_the_index_range_are_stored_indexed_and_searched() {
     for (name, bytes) in inputs("ingest_bytes") {
         std::fs::write(maildir.join("new").join(name), bytes).expect("write");
     }
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        maildir.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&maildir);
     assert_eq!(summary["queued"], 3, "{summary}");
     ws.cmd().args(["reindex"]).ok();
     for query in [

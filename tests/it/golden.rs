@@ -78,12 +78,7 @@ fn str_set(v: &Value) -> Vec<String> {
 fn every_fixture_matches_its_golden_expectation() {
     let ws = Workspace::with_fixture_config();
     let maildir = ws.fixture_maildir();
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        maildir.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&maildir);
     let emls = fixture_emls();
     assert_eq!(summary["read"], emls.len() as u64, "{summary}");
 

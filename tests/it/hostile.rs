@@ -81,12 +81,7 @@ fn hostile_messages_each_end_in_a_defined_state() {
     for (name, bytes) in &cases {
         std::fs::write(maildir.join("new").join(name), bytes).expect("write");
     }
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        maildir.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&maildir);
     assert_eq!(summary["read"], cases.len() as u64, "{summary}");
     assert!(
         files_in(&maildir.join("new")).is_empty(),

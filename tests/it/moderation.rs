@@ -360,12 +360,7 @@ fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
     assert!(stderr(&bad).contains("@example.org"), "{}", stderr(&bad));
 
     let maildir = ws.fixture_maildir();
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        maildir.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&maildir);
     assert_eq!(summary["rejected"], 1, "{summary}");
     let spam = ws.json(&["show", "13", "--json"]);
     assert_eq!(spam["state"], "rejected");

@@ -82,12 +82,7 @@ fn an_oversize_message_is_quarantined_with_its_bytes_kept() {
     let mut big = std::fs::read(fixture_mail().join("01-en-plain-q1.eml")).expect("fixture");
     big.extend(std::iter::repeat_n(b"padding line for size\r\n".to_vec(), 400).flatten());
     std::fs::write(maildir.join("new/big.eml"), &big).expect("write");
-    let summary = ws.json(&[
-        "ingest",
-        "--maildir",
-        maildir.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let summary = ws.ingest_json(&maildir);
     assert_eq!(summary["quarantined"], 1, "{summary}");
     let shown = ws.json(&["show", "1", "--json"]);
     assert!(

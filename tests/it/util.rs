@@ -91,6 +91,12 @@ impl Workspace {
         maildir
     }
 
+    /// `ingest --maildir DIR --json`, which must succeed; returns its summary.
+    pub fn ingest_json(&self, maildir: &Path) -> serde_json::Value {
+        let dir = maildir.to_str().expect("utf-8");
+        self.json(&["ingest", "--maildir", dir, "--json"])
+    }
+
     /// A command run by the moderator "amina".
     pub fn moderate(&self) -> Hubmail {
         self.cmd().args(["--moderator", "amina"])
