@@ -139,10 +139,15 @@ use stages::Stage;
 pub const PIPELINE_ACTOR: &str = "hubmail";
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * digest.len());
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     out
 }
@@ -589,13 +594,28 @@ pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s:
 }
 
 /// The duplicate key of a contribution: sender plus text, case and spacing ignored.
+/// The hash of `address`, a newline, then the words lower-cased and joined by one space,
+/// fed to the hasher word by word (it runs for every message).
 fn content_key(address: &str, body: &str) -> String {
-    let normalised: String = body
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ");
-    sha256_hex(format!("{address}\n{normalised}").as_bytes())
+    let mut hasher = Sha256::new();
+    hasher.update(address.as_bytes());
+    hasher.update(b"\n");
+    let mut ascii = Vec::new();
+    for (i, word) in body.split_whitespace().enumerate() {
+        if i > 0 {
+            hasher.update(b" ");
+        }
+        if word.is_ascii() {
+            ascii.clear();
+            ascii.extend_from_slice(word.as_bytes());
+            ascii.make_ascii_lowercase();
+            hasher.update(&ascii);
+        } else {
+            // Full Unicode lower-casing, which depends on context (a final sigma).
+            hasher.update(word.to_lowercase().as_bytes());
+        }
+    }
+    hex(&hasher.finalize())
 }
 
 /// Options of an ingest run.
@@ -904,5 +924,44 @@ impl Session {
             index::sync(&store, &index)?;
         }
         Ok(Session { store, index })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_key_is_the_hash_of_the_normalised_text() {
+        for (address, body) in [
+            ("a@example.org", "Remittances  MATTER\n\tfor Families"),
+            (
+                "b@example.org",
+                "  La Migración SEGURA, ordenada y regular  ",
+            ),
+            ("c@example.org", "ΟΔΟΣ ΣΟΦΟΣ İstanbul Straße"),
+            ("d@example.org", ""),
+        ] {
+            let words: Vec<String> = body.split_whitespace().map(str::to_lowercase).collect();
+            let expected = sha256_hex(format!("{address}\n{}", words.join(" ")).as_bytes());
+            assert_eq!(content_key(address, body), expected, "{body:?}");
+        }
+        assert_eq!(
+            content_key("a@example.org", "Same  text"),
+            content_key("a@example.org", "same\ntext")
+        );
+        assert_ne!(
+            content_key("a@example.org", "same text"),
+            content_key("b@example.org", "same text")
+        );
+    }
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }
