@@ -8,6 +8,7 @@
 //! The index follows the store through the store's `unindexed` set: [`sync`] indexes
 //! whatever is marked there and unmarks it only after tantivy committed.
 
+mod pairs;
 pub mod query;
 mod schema;
 mod search;

@@ -10,10 +10,11 @@ use tantivy::tokenizer::{
 };
 use tantivy::{DateTime, Index, TantivyDocument};
 
+use super::pairs::WordPairs;
 use crate::model::{Lang, Submission};
 
 /// The schema's version, written beside the index.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Analyzer names registered with the index.
 const PLAIN: &str = "hub_plain";
@@ -101,6 +102,8 @@ pub fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// Words lower-cased, accent-folded, without stop words and stemmed in the text's
+/// language, each adjacent two also indexed as a pair (see [`super::pairs`]).
 fn analyzer(language: Option<Language>) -> TextAnalyzer {
     let base = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
@@ -110,8 +113,9 @@ fn analyzer(language: Option<Language>) -> TextAnalyzer {
             .filter(StopWordFilter::new(language).expect("tantivy ships stop words for en, fr, es"))
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::new(language))
+            .filter(WordPairs)
             .build(),
-        None => base.filter(AsciiFoldingFilter).build(),
+        None => base.filter(AsciiFoldingFilter).filter(WordPairs).build(),
     }
 }
 

@@ -20,6 +20,7 @@ use tantivy::tokenizer::TokenStream;
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
+use super::pairs;
 use super::query::{self, Node, Scope};
 use crate::model::State;
 use crate::{Error, Result};
@@ -259,11 +260,17 @@ impl SearchIndex {
                     let fragment = s.fragment();
                     let to_chars =
                         |byte: usize| fragment[..byte.min(fragment.len())].chars().count();
-                    let ranges = s
-                        .highlighted()
-                        .iter()
-                        .map(|r| (to_chars(r.start), to_chars(r.end)))
-                        .collect();
+                    // A pair and its words overlap: one range for the lot.
+                    let mut ranges: Vec<(usize, usize)> = Vec::new();
+                    let mut bytes: Vec<_> = s.highlighted().to_vec();
+                    bytes.sort_by_key(|r| (r.start, r.end));
+                    for r in bytes {
+                        let (start, end) = (to_chars(r.start), to_chars(r.end));
+                        match ranges.last_mut() {
+                            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                            _ => ranges.push((start, end)),
+                        }
+                    }
                     (fragment.to_string(), ranges)
                 }
                 None => (body.chars().take(200).collect(), Vec::new()),
@@ -386,8 +393,8 @@ impl Compiler<'_> {
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
                 (Occur::MustNot, self.node(inner)?),
             ])),
-            Node::Word(scope, text) => self.text(*scope, text, false)?,
-            Node::Phrase(scope, text) => self.text(*scope, text, true)?,
+            // A word the analyzer splits ("e-mail") is matched as the phrase of its parts.
+            Node::Word(scope, text) | Node::Phrase(scope, text) => self.text(*scope, text)?,
             Node::Lang(lang) => self
                 .index
                 .filter(Term::from_field_text(f.lang, lang.code())),
@@ -469,7 +476,7 @@ impl Compiler<'_> {
 
     /// A word or phrase, analysed with each field's own analyzer (so each language's
     /// stemmer and stop words apply), matched in any of the scope's fields.
-    fn text(&self, scope: Scope, text: &str, phrase: bool) -> Result<Box<dyn Query>> {
+    fn text(&self, scope: Scope, text: &str) -> Result<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in self.fields(scope) {
             let mut analyzer = self
@@ -478,19 +485,43 @@ impl Compiler<'_> {
                 .tokenizer_for_field(field)
                 .map_err(super::index_err)?;
             let mut stream = analyzer.token_stream(text);
-            let mut terms: Vec<(usize, Term)> = Vec::new();
+            let mut words: Vec<(usize, Term)> = Vec::new();
+            let mut pairs: Vec<Term> = Vec::new();
             while stream.advance() {
                 let token = stream.token();
-                terms.push((token.position, Term::from_field_text(field, &token.text)));
+                let term = Term::from_field_text(field, &token.text);
+                if pairs::is_pair(&token.text) {
+                    pairs.push(term);
+                } else {
+                    words.push((token.position, term));
+                }
             }
-            let q: Box<dyn Query> = match terms.len() {
-                0 => continue,
-                1 => Box::new(TermQuery::new(
-                    terms.remove(0).1,
-                    IndexRecordOption::WithFreqs,
-                )),
-                _ if phrase || terms.len() > 1 => Box::new(PhraseQuery::new_with_offset(terms)),
-                _ => continue,
+            let scored = |term: Term| -> Box<dyn Query> {
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+            };
+            let q: Box<dyn Query> = match (words.len(), pairs.len()) {
+                (0, _) => continue,
+                (1, _) => scored(words.remove(0).1),
+                // Two adjacent words: their pair term matches exactly where the phrase does.
+                (2, 1) => scored(pairs.remove(0)),
+                // No adjacent words (a stop word between each): positions decide alone.
+                (_, 0) => Box::new(PhraseQuery::new_with_offset(words)),
+                // Longer phrases: the pairs (all required, ranked) narrow the candidates
+                // whose positions are then checked.
+                _ => {
+                    let mut clauses: Vec<(Occur, Box<dyn Query>)> = pairs
+                        .into_iter()
+                        .map(|p| (Occur::Must, scored(p)))
+                        .collect();
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(
+                            Box::new(PhraseQuery::new_with_offset(words)),
+                            0.0,
+                        )),
+                    ));
+                    Box::new(BooleanQuery::new(clauses))
+                }
             };
             let q: Box<dyn Query> = if (boost - 1.0).abs() > f32::EPSILON {
                 Box::new(BoostQuery::new(q, boost))

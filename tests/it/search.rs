@@ -306,6 +306,23 @@ fn options_json_shape_paging_sorting_facets_and_saved_searches() {
             "highlight {word:?} in {snippet:?}"
         );
     }
+    // A phrase is highlighted as one range, whatever the query matched it with.
+    let phrase = ws.json(&["search", "\"recruitment fees\"", "--json"]);
+    let snippet: Vec<char> = phrase[0]["snippet"]
+        .as_str()
+        .expect("snippet")
+        .chars()
+        .collect();
+    let marked: Vec<String> = phrase[0]["highlights"]
+        .as_array()
+        .expect("highlights")
+        .iter()
+        .map(|h| {
+            let (a, b) = (h[0].as_u64().expect("a"), h[1].as_u64().expect("b"));
+            snippet[a as usize..b as usize].iter().collect()
+        })
+        .collect();
+    assert_eq!(marked, vec!["recruitment fees"], "{phrase}");
     let all = search_ids(&ws, "migrants", false);
     let page2 = ids(&ws.json(&[
         "search", "migrants", "--json", "--limit", "2", "--offset", "2",
