@@ -909,10 +909,13 @@ impl Session {
     pub fn open(options: &RunOptions) -> Result<Session> {
         let store = Store::open(&options.data_dir, options.lock_wait)?;
         let (mut index, fresh) = index::SearchIndex::open(&options.data_dir)?;
-        if fresh {
+        let filled = if fresh {
             store.mark_all_unindexed()?;
-        }
-        if let Err(e) = index::sync(&store, &index) {
+            index::fill(&store, &index)
+        } else {
+            index::sync(&store, &index)
+        };
+        if let Err(e) = filled {
             // The index is derived: when a crash left it unwritable (tantivy refuses to
             // overwrite a half-written file), rebuild it from the store.
             tracing::warn!(error = %e, "the search index cannot be updated; rebuilding it from the store");
@@ -921,7 +924,7 @@ impl Session {
             std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::io("removing", &dir, e))?;
             index = index::SearchIndex::open(&options.data_dir)?.0;
             store.mark_all_unindexed()?;
-            index::sync(&store, &index)?;
+            index::fill(&store, &index)?;
         }
         Ok(Session { store, index })
     }

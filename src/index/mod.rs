@@ -183,6 +183,31 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     Ok(ids.len())
 }
 
+/// Indexes every marked submission into an index known to be empty (just created, or
+/// emptied by [`rebuild`]): no document can be there already, so nothing is deleted
+/// first, and the writer commits every [`Indexer::COMMIT_INTERVAL`], clearing the marks
+/// of what it committed, so a large store is indexed in bounded memory and an
+/// interruption resumes where it stopped.
+pub fn fill(store: &Store, index: &SearchIndex) -> Result<usize> {
+    let ids = store.unindexed()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut indexer = Indexer::new(index)?;
+    let mut done = 0;
+    for id in ids {
+        match store.get(id) {
+            Ok(s) => indexer.add_new(index, &s)?,
+            Err(Error::NoSuchSubmission(_)) => store.mark_indexed(&[id])?,
+            Err(e) => return Err(e),
+        }
+        if indexer.commit_due() {
+            done += indexer.commit(store, index)?;
+        }
+    }
+    Ok(done + indexer.finish(store, index)?)
+}
+
 /// An index writer kept open for a run of the pipeline: each stored batch is added as it
 /// comes, and becomes searchable (its unindexed marks cleared) at the next commit. A
 /// commit costs more than indexing a thousand messages, so a long run commits every
@@ -319,7 +344,7 @@ pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
     writer.wait_merging_threads().map_err(index_err)?;
     index.reload()?;
     store.mark_all_unindexed()?;
-    sync(store, index)
+    fill(store, index)
 }
 
 /// The document a submission becomes (exposed for tests of the analysis).
