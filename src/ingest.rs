@@ -909,11 +909,10 @@ impl Session {
     pub fn open(options: &RunOptions) -> Result<Session> {
         let store = Store::open(&options.data_dir, options.lock_wait)?;
         let (mut index, fresh) = index::SearchIndex::open(&options.data_dir)?;
-        let filled = if fresh {
-            store.mark_all_unindexed()?;
-            index::fill(&store, &index)
+        let filled = if fresh || index::fill_pending(&store)? {
+            index::fill(&store, &index).map(|_| ())
         } else {
-            index::sync(&store, &index)
+            index::sync(&store, &index).map(|_| ())
         };
         if let Err(e) = filled {
             // The index is derived: when a crash left it unwritable (tantivy refuses to
@@ -923,7 +922,6 @@ impl Session {
             let dir = options.data_dir.join("index");
             std::fs::remove_dir_all(&dir).map_err(|e| crate::Error::io("removing", &dir, e))?;
             index = index::SearchIndex::open(&options.data_dir)?.0;
-            store.mark_all_unindexed()?;
             index::fill(&store, &index)?;
         }
         Ok(Session { store, index })

@@ -27,12 +27,18 @@ impl Check {
         let store = Store::open(&ctx.data_dir, ctx.lock_wait())?;
         let (search, fresh) = SearchIndex::open(&ctx.data_dir)?;
         if fresh {
-            store.mark_all_unindexed()?;
+            // Created empty just now: filled from the whole store by --repair or by
+            // whatever opens the store next.
+            index::require_fill(&store)?;
         }
         let mut found = index::check(&store, &search)?;
         let mut repaired = 0;
         if self.repair && !found.is_consistent() {
-            repaired = index::repair(&store, &search, &found)?;
+            repaired = if index::fill_pending(&store)? {
+                index::fill(&store, &search)?
+            } else {
+                index::repair(&store, &search, &found)?
+            };
             found = index::check(&store, &search)?;
         }
         let gaps = hubmail::check::decisions(&store, &ctx.config)?;

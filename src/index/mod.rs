@@ -6,7 +6,9 @@
 //! carries a version: on a mismatch the index is rebuilt from the store, never an error.
 //!
 //! The index follows the store through the store's `unindexed` set: [`sync`] indexes
-//! whatever is marked there and unmarks it only after tantivy committed.
+//! whatever is marked there and unmarks it only after tantivy committed. A new or
+//! outdated index is filled from the whole store instead ([`fill`]), under one note in
+//! the store rather than a mark per submission.
 
 mod pairs;
 pub mod query;
@@ -58,6 +60,9 @@ impl SearchIndex {
         let index = Index::open_or_create(directory, tantivy_schema).map_err(index_err)?;
         schema::register_analyzers(&index);
         if fresh {
+            // Searches skip an index being filled (they open the store, which fills it).
+            let marker = dir.join(FILLING);
+            std::fs::write(&marker, b"").map_err(|e| Error::io("writing", &marker, e))?;
             std::fs::write(&version_file, SCHEMA_VERSION.to_string())
                 .map_err(|e| Error::io("writing", &version_file, e))?;
         }
@@ -78,7 +83,9 @@ impl SearchIndex {
     pub fn open_existing(data_dir: &Path) -> Result<Option<SearchIndex>> {
         let dir = data_dir.join("index");
         let version = std::fs::read_to_string(dir.join("hubmail-schema-version")).ok();
-        if version.as_deref().map(str::trim) != Some(&SCHEMA_VERSION.to_string()) {
+        if version.as_deref().map(str::trim) != Some(&SCHEMA_VERSION.to_string())
+            || dir.join(FILLING).exists()
+        {
             return Ok(None);
         }
         let directory = tantivy::directory::MmapDirectory::open(&dir)
@@ -183,29 +190,52 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     Ok(ids.len())
 }
 
-/// Indexes every marked submission into an index known to be empty (just created, or
-/// emptied by [`rebuild`]): no document can be there already, so nothing is deleted
-/// first, and the writer commits every [`Indexer::COMMIT_INTERVAL`], clearing the marks
-/// of what it committed, so a large store is indexed in bounded memory and an
-/// interruption resumes where it stopped.
+/// The store's note that the index must be filled from the whole store.
+const FILL_PENDING: &str = "index-fill-pending";
+/// A file in the index folder while a fill has not completed: searches, which do not
+/// open the store, then do not take a half-filled index for the whole.
+const FILLING: &str = "hubmail-filling";
+
+/// Records, durably, that the index must be filled from the whole store (it was created
+/// empty, or its schema changed): whoever opens the store next fills it, even if this
+/// process stops first.
+pub fn require_fill(store: &Store) -> Result<()> {
+    store.set_state(FILL_PENDING, &[1])?;
+    store.flush()
+}
+
+/// Whether [`require_fill`] was recorded and no [`fill`] has completed since.
+pub fn fill_pending(store: &Store) -> Result<bool> {
+    Ok(store.state(FILL_PENDING)?.is_some())
+}
+
+/// Empties the index and indexes every stored submission, in one commit. Nothing is
+/// marked per submission: the note of [`require_fill`] covers an interruption (the next
+/// opening starts the fill again), so a rebuild does not churn the store with a mark and
+/// an unmark for each submission. Returns how many were indexed.
 pub fn fill(store: &Store, index: &SearchIndex) -> Result<usize> {
-    let ids = store.unindexed()?;
-    if ids.is_empty() {
-        return Ok(0);
+    let marker = index.dir.join(FILLING);
+    std::fs::write(&marker, b"").map_err(|e| Error::io("writing", &marker, e))?;
+    require_fill(store)?;
+    let mut writer = index.writer()?;
+    writer.delete_all_documents().map_err(index_err)?;
+    let mut n = 0;
+    for submission in store.submissions() {
+        writer
+            .add_document(schema::document(&index.fields, &submission?))
+            .map_err(index_err)?;
+        n += 1;
     }
-    let mut indexer = Indexer::new(index)?;
-    let mut done = 0;
-    for id in ids {
-        match store.get(id) {
-            Ok(s) => indexer.add_new(index, &s)?,
-            Err(Error::NoSuchSubmission(_)) => store.mark_indexed(&[id])?,
-            Err(e) => return Err(e),
-        }
-        if indexer.commit_due() {
-            done += indexer.commit(store, index)?;
-        }
-    }
-    Ok(done + indexer.finish(store, index)?)
+    crate::crashpoint::hit("before-fill-commit");
+    writer.commit().map_err(index_err)?;
+    writer.wait_merging_threads().map_err(index_err)?;
+    index.reload()?;
+    // Every submission is now indexed as the store has it: earlier marks are moot.
+    store.clear_unindexed()?;
+    store.remove_state(FILL_PENDING)?;
+    store.flush()?;
+    std::fs::remove_file(&marker).map_err(|e| Error::io("removing", &marker, e))?;
+    Ok(n)
 }
 
 /// An index writer kept open for a run of the pipeline: each stored batch is added as it
@@ -338,12 +368,6 @@ pub fn repair(store: &Store, index: &SearchIndex, found: &Consistency) -> Result
 
 /// Empties the index and indexes every stored submission again.
 pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
-    let mut writer = index.writer()?;
-    writer.delete_all_documents().map_err(index_err)?;
-    writer.commit().map_err(index_err)?;
-    writer.wait_merging_threads().map_err(index_err)?;
-    index.reload()?;
-    store.mark_all_unindexed()?;
     fill(store, index)
 }
 

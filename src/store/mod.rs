@@ -679,6 +679,14 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a value set with [`Store::set_state`].
+    pub fn remove_state(&self, name: &str) -> Result<()> {
+        self.meta
+            .remove(format!("state:{name}"))
+            .map_err(store_err)?;
+        Ok(())
+    }
+
     /// The sender rules, in pattern order.
     pub fn sender_rules(&self) -> Result<Vec<SenderRule>> {
         self.sender_rules
@@ -838,13 +846,9 @@ impl Store {
         self.unindexed.apply_batch(batch).map_err(store_err)
     }
 
-    /// Marks every submission as needing indexing (for a rebuild).
-    pub fn mark_all_unindexed(&self) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for k in self.submissions.iter().keys() {
-            batch.insert(k.map_err(store_err)?, &[]);
-        }
-        self.unindexed.apply_batch(batch).map_err(store_err)
+    /// Clears every indexing mark (after the whole store was indexed).
+    pub fn clear_unindexed(&self) -> Result<()> {
+        self.unindexed.clear().map_err(store_err)
     }
 
     /// Listing rows of the submissions in `state`, or in every state, in arrival order,

@@ -271,3 +271,36 @@ fn a_crash_during_a_decision_leaves_it_whole_or_untouched() {
         assert_eq!(approvals, 1, "{point}: exactly one decision message");
     }
 }
+
+/// A crash while a new index is being filled (here after a schema change, simulated by
+/// removing the index) leaves neither an empty index that searches take for the whole
+/// nor anything missing once the next command has filled it.
+#[test]
+fn crash_while_filling_a_new_index() {
+    let ws = Workspace::with_fixture_config();
+    ws.ingest_fixtures();
+    let count = || -> u64 {
+        ws.json(&[
+            "search",
+            "--all",
+            "--count",
+            "--json",
+            "migrants OR migración",
+        ])["count"]
+            .as_u64()
+            .expect("count")
+    };
+    let before = count();
+    assert!(before > 2, "fixtures mention migrants: {before}");
+    std::fs::remove_dir_all(ws.data_dir().join("index")).expect("remove the index");
+    let crashed = ws
+        .cmd()
+        .args(["search", "--all", "--count", "migrants"])
+        .env("HUBMAIL_CRASH_AT", "before-fill-commit")
+        .output();
+    assert!(!crashed.status.success(), "the fill was not interrupted");
+    assert_eq!(count(), before, "the next search fills the index");
+    let check = ws.json(&["check", "--json"]);
+    assert_eq!(check["missing"], 0, "{check}");
+    assert_eq!(check["pending"], 0, "{check}");
+}
