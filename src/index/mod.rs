@@ -231,7 +231,7 @@ pub fn fill(store: &Store, index: &SearchIndex) -> Result<usize> {
     writer.wait_merging_threads().map_err(index_err)?;
     index.reload()?;
     // Every submission is now indexed as the store has it: earlier marks are moot.
-    store.clear_unindexed()?;
+    store.mark_all_indexed()?;
     store.remove_state(FILL_PENDING)?;
     store.flush()?;
     std::fs::remove_file(&marker).map_err(|e| Error::io("removing", &marker, e))?;

@@ -3,10 +3,11 @@
 //! Trees: `submissions` (id → record), `raw` (id → the message byte for byte), `blobs`
 //! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
 //! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
-//! search index entry is stale) and `meta` (format version, counters).
+//! search index entry is stale after a change) and `meta` (format version, counters, and
+//! `indexed_through`: arrivals after it are not indexed yet).
 //!
-//! Guarantees: a submission, its raw bytes, attachments, dedupe keys, audit entry and
-//! "to be indexed" mark are written in one transaction (a whole ingest batch in one, see
+//! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
+//! written in one transaction (it is unindexed until the watermark passes its id) (a whole ingest batch in one, see
 //! [`Store::insert_batch`]); [`Store::flush`] makes them durable,
 //! and only then may a source let go of the message. sled allows one process at a time,
 //! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
@@ -44,7 +45,7 @@ use crate::{Error, Result};
 ///   format 1 directory only updates the marker.
 /// - 3: adds the `listing` tree (queue rows by state and arrival) and per-state counts,
 ///   built from the records when an older directory is opened.
-pub const STORE_FORMAT: u32 = 3;
+pub const STORE_FORMAT: u32 = 4;
 
 /// A submission ready to be written, with everything that goes in the same transaction.
 #[derive(Debug, Clone)]
@@ -299,6 +300,9 @@ impl Store {
         match self.meta.get("format").map_err(store_err)? {
             None => {
                 self.meta
+                    .insert(INDEXED_THROUGH, &0u64.to_be_bytes())
+                    .map_err(store_err)?;
+                self.meta
                     .insert("format", &STORE_FORMAT.to_be_bytes())
                     .map_err(store_err)?;
                 Ok(())
@@ -322,6 +326,12 @@ impl Store {
                     }
                     if found < 3 {
                         self.rebuild_listing()?;
+                    }
+                    if found < 4 {
+                        // Up to format 3 every unindexed submission carried a mark.
+                        self.meta
+                            .insert(INDEXED_THROUGH, &self.last_id()?.to_be_bytes())
+                            .map_err(store_err)?;
                     }
                     if found < STORE_FORMAT {
                         self.meta
@@ -393,7 +403,6 @@ impl Store {
             &self.by_message_id,
             &self.by_content,
             &self.senders,
-            &self.unindexed,
             &self.meta,
             &self.outbox,
             &self.ack_times,
@@ -409,7 +418,6 @@ impl Store {
                     by_message_id,
                     by_content,
                     senders,
-                    unindexed,
                     meta,
                     outbox,
                     ack_times,
@@ -424,7 +432,6 @@ impl Store {
                         by_message_id,
                         by_content,
                         senders,
-                        unindexed,
                         listing,
                         meta,
                         outbox,
@@ -527,7 +534,6 @@ impl Store {
             let n = earlier_from_sender.unwrap_or(0) + 1;
             t.senders.insert(address, &n.to_be_bytes())?;
         }
-        t.unindexed.insert(&k, &[])?;
         t.listing
             .insert(&listing_key(&record), encode(&listing_row(&record)))?;
         next_counter_from(t.meta, &count_key(record.state), 0)?;
@@ -819,22 +825,68 @@ impl Store {
         })
     }
 
-    /// Ids whose search-index entry is missing or stale.
+    /// Ids whose search-index entry is missing or stale, in order: those marked, and every
+    /// one that arrived after the last indexed arrival.
     pub fn unindexed(&self) -> Result<Vec<SubmissionId>> {
-        self.unindexed
-            .iter()
-            .keys()
-            .map(|k| id_from(&k.map_err(store_err)?))
-            .collect()
+        let mut ids = std::collections::BTreeSet::new();
+        for k in self.unindexed.iter().keys() {
+            ids.insert(id_from(&k.map_err(store_err)?)?);
+        }
+        ids.extend((self.indexed_through()? + 1..=self.last_id()?).map(SubmissionId));
+        Ok(ids.into_iter().collect())
     }
 
-    /// Marks ids as indexed (after the index committed them).
+    /// Records ids as indexed (after the index committed them): clears their marks and
+    /// moves the arrivals' watermark over those that follow it without a gap.
     pub fn mark_indexed(&self, ids: &[SubmissionId]) -> Result<()> {
         let mut batch = sled::Batch::default();
         for id in ids {
             batch.remove(&key(*id));
         }
-        self.unindexed.apply_batch(batch).map_err(store_err)
+        self.unindexed.apply_batch(batch).map_err(store_err)?;
+        let start = self.indexed_through()?;
+        let mut through = start;
+        let mut sorted: Vec<u64> = ids.iter().map(|id| id.0).filter(|&id| id > start).collect();
+        sorted.sort_unstable();
+        for id in sorted {
+            if id == through + 1 {
+                through = id;
+            }
+        }
+        if through > start {
+            self.meta
+                .insert(INDEXED_THROUGH, &through.to_be_bytes())
+                .map_err(store_err)?;
+        }
+        Ok(())
+    }
+
+    /// Records every stored submission as indexed (after the whole store was).
+    pub fn mark_all_indexed(&self) -> Result<()> {
+        self.unindexed.clear().map_err(store_err)?;
+        self.meta
+            .insert(INDEXED_THROUGH, &self.last_id()?.to_be_bytes())
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The last id given to a submission (0 for none).
+    fn last_id(&self) -> Result<u64> {
+        Ok(self.counter_value("next_id")?.map_or(0, |next| next - 1))
+    }
+
+    /// Every arrival up to this id is indexed unless marked; every later one is not.
+    fn indexed_through(&self) -> Result<u64> {
+        Ok(self.counter_value(INDEXED_THROUGH)?.unwrap_or(0))
+    }
+
+    fn counter_value(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self
+            .meta
+            .get(name)
+            .map_err(store_err)?
+            .and_then(|b| b.as_ref().try_into().ok())
+            .map(u64::from_be_bytes))
     }
 
     /// Marks these ids as needing (re)indexing.
@@ -844,11 +896,6 @@ impl Store {
             batch.insert(&key(*id), &[]);
         }
         self.unindexed.apply_batch(batch).map_err(store_err)
-    }
-
-    /// Clears every indexing mark (after the whole store was indexed).
-    pub fn clear_unindexed(&self) -> Result<()> {
-        self.unindexed.clear().map_err(store_err)
     }
 
     /// Listing rows of the submissions in `state`, or in every state, in arrival order,
@@ -961,6 +1008,9 @@ fn spool_path(store_dir: &Path, sha256: &str) -> PathBuf {
 }
 
 /// Takes the next number of a sequence that starts at 1 (ids, audit and outbox numbers).
+/// The `meta` key of the arrivals' indexing watermark (see [`Store::unindexed`]).
+const INDEXED_THROUGH: &str = "indexed_through";
+
 fn next_counter(meta: &TransactionalTree, name: &str) -> Abortable<u64> {
     next_counter_from(meta, name, 1)
 }
@@ -1066,7 +1116,6 @@ struct ArrivalTrees<'a> {
     by_message_id: &'a TransactionalTree,
     by_content: &'a TransactionalTree,
     senders: &'a TransactionalTree,
-    unindexed: &'a TransactionalTree,
     listing: &'a TransactionalTree,
     meta: &'a TransactionalTree,
     outbox: &'a TransactionalTree,
