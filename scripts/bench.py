@@ -89,7 +89,8 @@ def main():
     # --- ingest: hubmail, end to end and durable --------------------------------------
     data = os.path.join(work, "hubmail-data")
     cfg = os.path.join(work, "bench.toml")
-    open(cfg, "w").write('[store]\nbatch_size = 1000\n\n[[space]]\nid = "bench"\ntitle = "Bench"\n')
+    # The default batch size (500): batches of 1000 were no faster and held 40-50 MB more.
+    open(cfg, "w").write('[[space]]\nid = "bench"\ntitle = "Bench"\n')
     env = dict(os.environ, HUBMAIL_CONFIG=cfg, HUBMAIL_DATA_DIR=data, HUBMAIL_MODERATOR="bench")
     times, rss, stages = [], [], []
     for _ in range(a.runs):
