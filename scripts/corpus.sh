@@ -23,7 +23,7 @@ done < <(find "$corpus" -type f ! -name '*.tsv' ! -name '*.md' -print0 | sort -z
 echo "messages: $i"
 /usr/bin/time -f "ingest: %e s, peak RSS %M KiB" \
   "$hubmail" --data-dir "$work/data" ingest --maildir "$work/md" --json
-"$hubmail" --data-dir "$work/data" queue --state all --json | python3 -c '
+"$hubmail" --data-dir "$work/data" queue --state all --limit 0 --json | python3 -c '
 import collections, json, sys
 rows = json.load(sys.stdin)
 print("by state:", dict(collections.Counter(r["state"] for r in rows)))
