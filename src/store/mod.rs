@@ -460,14 +460,25 @@ impl Store {
             )));
         }
         let mut copy_of = None;
-        if let Some(mid) = &new.dedupe_message_id
-            && let Some(id) = t.by_message_id.get(mid.as_bytes())?
+        // What was looked up and found free, so that recording the keys below does not
+        // look them up again.
+        let mut free_message_id = None;
+        let mut free_content = false;
+        if let Some(mid) = &new.dedupe_message_id {
+            match t.by_message_id.get(mid.as_bytes())? {
+                Some(id) => {
+                    copy_of = Some(DuplicateOf::SameMessageId(id_from(&id).map_err(Abort)?));
+                }
+                None => free_message_id = Some(mid.as_str()),
+            }
+        }
+        if copy_of.is_none()
+            && let Some(ck) = &new.content_key
         {
-            copy_of = Some(DuplicateOf::SameMessageId(id_from(&id).map_err(Abort)?));
-        } else if let Some(ck) = &new.content_key
-            && let Some(id) = t.by_content.get(ck.as_bytes())?
-        {
-            copy_of = Some(DuplicateOf::SameContent(id_from(&id).map_err(Abort)?));
+            match t.by_content.get(ck.as_bytes())? {
+                Some(id) => copy_of = Some(DuplicateOf::SameContent(id_from(&id).map_err(Abort)?)),
+                None => free_content = true,
+            }
         }
         if let Some(dup) = copy_of {
             let k = key(dup.id());
@@ -521,12 +532,13 @@ impl Store {
         t.submissions.insert(&k, encode(&record))?;
         t.by_raw.insert(sha, &k)?;
         if let Some(mid) = &record.headers.message_id
-            && t.by_message_id.get(mid.as_bytes())?.is_none()
+            && (free_message_id == Some(mid.as_str())
+                || t.by_message_id.get(mid.as_bytes())?.is_none())
         {
             t.by_message_id.insert(mid.as_bytes(), &k)?;
         }
         if let Some(ck) = &new.content_key
-            && t.by_content.get(ck.as_bytes())?.is_none()
+            && (free_content || t.by_content.get(ck.as_bytes())?.is_none())
         {
             t.by_content.insert(ck.as_bytes(), &k)?;
         }
