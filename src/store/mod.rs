@@ -324,7 +324,8 @@ impl Store {
                             &crate::clock::now().as_second().to_be_bytes(),
                         )?;
                     }
-                    if found < 3 {
+                    if found < 4 {
+                        // Format 4 keeps smaller rows.
                         self.rebuild_listing()?;
                     }
                     if found < 4 {
@@ -925,7 +926,7 @@ impl Store {
         };
         let decode_row = |item: sled::Result<(sled::IVec, sled::IVec)>| {
             let (_, v) = item.map_err(store_err)?;
-            decode("listing row", &v)
+            decode::<ListingRow>("listing row", &v).map(ListingRow::into_submission)
         };
         if newest_first {
             Box::new(rows.rev().map(decode_row))
@@ -945,7 +946,7 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Rebuilds the listing and the per-state counts from the records (format 3 upgrade).
+    /// Rebuilds the listing and the per-state counts from the records (format upgrades).
     fn rebuild_listing(&self) -> Result<()> {
         self.listing.clear().map_err(store_err)?;
         let mut counts = [0u64; 5];
@@ -1062,42 +1063,86 @@ fn state_byte(state: State) -> u8 {
 /// What a queue listing shows of a record, and filters on: state, arrival and date,
 /// language, question, author, subject, flag kinds, reason and approvals. The rest is
 /// left empty, so that a row is small and decodes in a fraction of the time.
-fn listing_row(s: &Submission) -> Submission {
-    Submission {
+/// A row of the listing: what a queue shows and filters on, and nothing else (the
+/// fields a record has empty are left out, to keep rows small).
+#[derive(Serialize, serde::Deserialize)]
+struct ListingRow {
+    v: u32,
+    id: SubmissionId,
+    state: State,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    received: jiff::Timestamp,
+    subject: String,
+    author: crate::model::Author,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    date: Option<jiff::Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lang: Option<Lang>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    question: Option<crate::model::QuestionRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<crate::model::FlagKind>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    approvals: Vec<crate::model::Approval>,
+}
+
+fn listing_row(s: &Submission) -> ListingRow {
+    ListingRow {
         v: s.v,
         id: s.id,
         state: s.state,
         reason: s.reason.clone(),
         received: s.received,
-        origin: crate::model::Origin::default(),
         subject: s.subject.clone(),
         author: s.author.clone(),
-        headers: crate::model::MailHeaders {
-            date: s.headers.date,
-            ..Default::default()
-        },
+        date: s.headers.date,
         lang: s.lang,
-        lang_confidence: 0.0,
-        other_langs: Vec::new(),
         question: s.question.clone(),
-        routed_by: None,
-        objectives: Vec::new(),
-        body: String::new(),
-        quoted: String::new(),
-        signature: String::new(),
-        body_source: String::new(),
-        attachments: Vec::new(),
-        flags: s
-            .flags
-            .iter()
-            .map(|f| crate::model::Flag::new(f.kind, ""))
-            .collect(),
-        raw_sha256: String::new(),
-        raw_size: 0,
-        duplicates: 0,
+        flags: s.flags.iter().map(|f| f.kind).collect(),
         approvals: s.approvals.clone(),
-        decision: None,
-        revisions: Vec::new(),
+    }
+}
+
+impl ListingRow {
+    /// The row as a record with everything the listing does not keep left empty.
+    fn into_submission(self) -> Submission {
+        Submission {
+            v: self.v,
+            id: self.id,
+            state: self.state,
+            reason: self.reason,
+            received: self.received,
+            origin: crate::model::Origin::default(),
+            subject: self.subject,
+            author: self.author,
+            headers: crate::model::MailHeaders {
+                date: self.date,
+                ..Default::default()
+            },
+            lang: self.lang,
+            lang_confidence: 0.0,
+            other_langs: Vec::new(),
+            question: self.question,
+            routed_by: None,
+            objectives: Vec::new(),
+            body: String::new(),
+            quoted: String::new(),
+            signature: String::new(),
+            body_source: String::new(),
+            attachments: Vec::new(),
+            flags: self
+                .flags
+                .into_iter()
+                .map(|kind| Flag::new(kind, ""))
+                .collect(),
+            raw_sha256: String::new(),
+            raw_size: 0,
+            duplicates: 0,
+            approvals: self.approvals,
+            decision: None,
+            revisions: Vec::new(),
+        }
     }
 }
 
