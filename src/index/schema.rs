@@ -47,6 +47,20 @@ pub struct Fields {
     pub attachment: tantivy::schema::Field,
     pub has: tantivy::schema::Field,
     pub subject_stored: tantivy::schema::Field,
+    pub excerpt: tantivy::schema::Field,
+}
+
+/// How much of a contribution's text the index keeps for excerpts (the start of the text:
+/// analysing whole long contributions for ten snippets would cost more than the search).
+pub const EXCERPT_SOURCE_BYTES: usize = 1200;
+
+/// The start of `text`, at most [`EXCERPT_SOURCE_BYTES`] and cut at a character boundary.
+pub fn excerpt_source(text: &str) -> &str {
+    let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn text(analyzer: &str, stored: bool) -> TextOptions {
@@ -80,8 +94,13 @@ pub fn build() -> (Schema, Fields) {
             text(analyzer_name(l), false),
         )
     });
-    let body = langs
-        .map(|l| b.add_text_field(&format!("body_{}", suffix(l)), text(analyzer_name(l), true)));
+    // Indexed whole, stored only as far as excerpts read (`excerpt`).
+    let body = langs.map(|l| {
+        b.add_text_field(
+            &format!("body_{}", suffix(l)),
+            text(analyzer_name(l), false),
+        )
+    });
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         state: b.add_text_field("state", STRING | STORED | FAST),
@@ -98,6 +117,7 @@ pub fn build() -> (Schema, Fields) {
         attachment: b.add_text_field("attachment", text(PLAIN, true)),
         has: b.add_text_field("has", STRING),
         subject_stored: b.add_text_field("subject", STORED),
+        excerpt: b.add_text_field("excerpt", STORED),
     };
     (b.build(), fields)
 }
@@ -153,6 +173,7 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     let i = slot(s.lang);
     doc.add_text(f.subject[i], &s.subject);
     doc.add_text(f.body[i], &s.body);
+    doc.add_text(f.excerpt, excerpt_source(&s.body));
     doc.add_text(f.subject_stored, &s.subject);
     doc.add_text(f.author, &s.author.name);
     if let Some(a) = &s.author.affiliation {

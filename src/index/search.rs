@@ -25,9 +25,6 @@ use super::query::{self, Node, Scope};
 use crate::model::State;
 use crate::{Error, Result};
 
-/// How much of a contribution's text the snippet is taken from.
-const SNIPPET_SOURCE_BYTES: usize = 1200;
-
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -240,20 +237,11 @@ impl SearchIndex {
                     None
                 });
             }
-            let body = text(body_field).unwrap_or_default();
-            // The excerpt comes from the start of the text: analysing whole long
-            // contributions for ten snippets would cost more than the search itself.
-            let head = {
-                let mut end = body.len().min(SNIPPET_SOURCE_BYTES);
-                while !body.is_char_boundary(end) {
-                    end -= 1;
-                }
-                &body[..end]
-            };
+            let head = text(f.excerpt).unwrap_or_default();
             let snippet = generators
                 .get(&body_field)
                 .and_then(Option::as_ref)
-                .map(|g| g.snippet(head))
+                .map(|g| g.snippet(&head))
                 .filter(|s| !s.fragment().is_empty());
             let (snippet, highlights) = match snippet {
                 Some(s) => {
@@ -273,7 +261,7 @@ impl SearchIndex {
                     }
                     (fragment.to_string(), ranges)
                 }
-                None => (body.chars().take(200).collect(), Vec::new()),
+                None => (head.chars().take(200).collect(), Vec::new()),
             };
             let question = text(f.question).and_then(|q| q.parse().ok());
             hits.push(Hit {
