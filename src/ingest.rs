@@ -593,9 +593,9 @@ pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s:
     }
 }
 
-/// The duplicate key of a contribution: sender plus text, case and spacing ignored.
-/// The hash of `address`, a newline, then the words lower-cased and joined by one space,
-/// fed to the hasher word by word (it runs for every message).
+/// The duplicate key of a contribution: sender plus text, case and spacing ignored (the
+/// hash of `address`, a newline, then the words lower-cased and joined by one space, fed
+/// to the hasher word by word: it runs for every message).
 fn content_key(address: &str, body: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(address.as_bytes());

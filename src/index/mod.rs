@@ -5,8 +5,9 @@
 //! query is analysed once per language and matches documents in all three. The schema
 //! carries a version: on a mismatch the index is rebuilt from the store, never an error.
 //!
-//! The index follows the store through the store's `unindexed` set: [`sync`] indexes
-//! whatever is marked there and unmarks it only after tantivy committed. A new or
+//! The index follows the store through what the store holds as unindexed (marks, and
+//! arrivals after a watermark): [`sync`] indexes them and records them as indexed only
+//! after tantivy committed. A new or
 //! outdated index is filled from the whole store instead ([`fill`]), under one note in
 //! the store rather than a mark per submission.
 
@@ -44,7 +45,7 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// Opens the index under `data_dir/index`, creating it (or recreating it on a schema
     /// version mismatch). Returns whether it was (re)created empty, in which case the
-    /// caller must mark every stored submission for indexing.
+    /// caller must [`fill`] it.
     pub fn open(data_dir: &Path) -> Result<(SearchIndex, bool)> {
         let dir = data_dir.join("index");
         let version_file = dir.join("hubmail-schema-version");
@@ -163,8 +164,9 @@ impl SearchIndex {
     }
 }
 
-/// Brings the index up to date with the store: indexes every submission marked
-/// unindexed, commits once, then unmarks them. Returns how many were indexed.
+/// Brings the index up to date with the store: indexes every submission the store holds
+/// as unindexed (marked, or arrived after the watermark), commits once, then records
+/// them as indexed. Returns how many were indexed.
 pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     let ids = store.unindexed()?;
     if ids.is_empty() {
@@ -239,10 +241,11 @@ pub fn fill(store: &Store, index: &SearchIndex) -> Result<usize> {
 }
 
 /// An index writer kept open for a run of the pipeline: each stored batch is added as it
-/// comes, and becomes searchable (its unindexed marks cleared) at the next commit. A
-/// commit costs more than indexing a thousand messages, so a long run commits every
-/// [`Indexer::COMMIT_INTERVAL`] and at the end, not after every batch; the marks make a
-/// crash in between cost only re-indexing.
+/// comes, and becomes searchable (and recorded as indexed in the store) at the next
+/// commit. A commit costs more than indexing a thousand messages, so a long run commits
+/// every [`Indexer::COMMIT_INTERVAL`] and at the end, not after every batch; the store
+/// counts what was not committed as unindexed, so a crash in between costs only
+/// re-indexing.
 pub struct Indexer {
     writer: IndexWriter,
     pending: Vec<SubmissionId>,
@@ -279,7 +282,7 @@ impl Indexer {
         !self.pending.is_empty() && self.last_commit.elapsed() >= Self::COMMIT_INTERVAL
     }
 
-    /// Commits what was added, then clears those submissions' unindexed marks.
+    /// Commits what was added, then records those submissions as indexed.
     pub fn commit(&mut self, store: &Store, index: &SearchIndex) -> Result<usize> {
         self.last_commit = std::time::Instant::now();
         if self.pending.is_empty() {
