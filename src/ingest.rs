@@ -713,8 +713,8 @@ pub fn run_until(
         let (written, next) = match (written, next) {
             (Ok(written), Ok(next)) => (written, next),
             (Err(e), _) | (_, Err(e)) => {
-                // Make what was written searchable before giving up (best effort: the
-                // unindexed marks cover it anyway).
+                // Make what was written searchable before giving up (best effort: what
+                // is not committed stays unindexed in the store anyway).
                 if let Some(w) = indexer.take() {
                     let _ = w.finish(&s.store, &s.index);
                 }
@@ -910,9 +910,9 @@ impl Session {
         let store = Store::open(&options.data_dir, options.lock_wait)?;
         let (mut index, fresh) = index::SearchIndex::open(&options.data_dir)?;
         let filled = if fresh || index::fill_pending(&store)? {
-            index::fill(&store, &index).map(|_| ())
+            index::fill(&store, &index)
         } else {
-            index::sync(&store, &index).map(|_| ())
+            index::sync(&store, &index)
         };
         if let Err(e) = filled {
             // The index is derived: when a crash left it unwritable (tantivy refuses to

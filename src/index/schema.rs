@@ -52,10 +52,10 @@ pub struct Fields {
 
 /// How much of a contribution's text the index keeps for excerpts (the start of the text:
 /// analysing whole long contributions for ten snippets would cost more than the search).
-pub const EXCERPT_SOURCE_BYTES: usize = 1200;
+const EXCERPT_SOURCE_BYTES: usize = 1200;
 
 /// The start of `text`, at most [`EXCERPT_SOURCE_BYTES`] and cut at a character boundary.
-pub fn excerpt_source(text: &str) -> &str {
+fn excerpt_source(text: &str) -> &str {
     let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -7,9 +7,9 @@
 //! `indexed_through`: arrivals after it are not indexed yet).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
-//! written in one transaction (it is unindexed until the watermark passes its id) (a whole ingest batch in one, see
-//! [`Store::insert_batch`]); [`Store::flush`] makes them durable,
-//! and only then may a source let go of the message. sled allows one process at a time,
+//! written in one transaction (a whole ingest batch in one, see [`Store::insert_batch`]);
+//! it counts as unindexed until the watermark passes its id. [`Store::flush`] makes them
+//! durable, and only then may a source let go of the message. sled allows one process at a time,
 //! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
 //! failing; long runs close and reopen the store between batches to let others in.
 
@@ -45,6 +45,9 @@ use crate::{Error, Result};
 ///   format 1 directory only updates the marker.
 /// - 3: adds the `listing` tree (queue rows by state and arrival) and per-state counts,
 ///   built from the records when an older directory is opened.
+/// - 4: arrivals are unindexed until the `indexed_through` watermark passes them (no mark
+///   each), and listing rows keep only what a queue shows; opening an older directory
+///   rebuilds the listing and sets the watermark to its last id.
 pub const STORE_FORMAT: u32 = 4;
 
 /// A submission ready to be written, with everything that goes in the same transaction.
@@ -325,10 +328,7 @@ impl Store {
                         )?;
                     }
                     if found < 4 {
-                        // Format 4 keeps smaller rows.
                         self.rebuild_listing()?;
-                    }
-                    if found < 4 {
                         // Up to format 3 every unindexed submission carried a mark.
                         self.meta
                             .insert(INDEXED_THROUGH, &self.last_id()?.to_be_bytes())
@@ -370,13 +370,7 @@ impl Store {
 
     /// A counter kept in the store (e.g. `duplicates`).
     pub fn counter(&self, name: &str) -> Result<u64> {
-        Ok(self
-            .meta
-            .get(format!("counter:{name}"))
-            .map_err(store_err)?
-            .and_then(|b| b.as_ref().try_into().ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0))
+        Ok(self.meta_u64(&format!("counter:{name}"))?.unwrap_or(0))
     }
 
     /// Writes a batch of new submissions in one transaction, in order, each with
@@ -885,15 +879,16 @@ impl Store {
 
     /// The last id given to a submission (0 for none).
     fn last_id(&self) -> Result<u64> {
-        Ok(self.counter_value("next_id")?.map_or(0, |next| next - 1))
+        Ok(self.meta_u64("next_id")?.map_or(0, |next| next - 1))
     }
 
     /// Every arrival up to this id is indexed unless marked; every later one is not.
     fn indexed_through(&self) -> Result<u64> {
-        Ok(self.counter_value(INDEXED_THROUGH)?.unwrap_or(0))
+        Ok(self.meta_u64(INDEXED_THROUGH)?.unwrap_or(0))
     }
 
-    fn counter_value(&self, name: &str) -> Result<Option<u64>> {
+    /// A number kept in `meta` (a counter, a watermark), if set.
+    fn meta_u64(&self, name: &str) -> Result<Option<u64>> {
         Ok(self
             .meta
             .get(name)
@@ -937,13 +932,7 @@ impl Store {
 
     /// How many submissions are in `state` (kept as a count, not counted).
     pub fn count_in_state(&self, state: State) -> Result<u64> {
-        Ok(self
-            .meta
-            .get(count_key(state))
-            .map_err(store_err)?
-            .and_then(|b| b.as_ref().try_into().ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0))
+        Ok(self.meta_u64(&count_key(state))?.unwrap_or(0))
     }
 
     /// Rebuilds the listing and the per-state counts from the records (format upgrades).
@@ -1020,10 +1009,10 @@ fn spool_path(store_dir: &Path, sha256: &str) -> PathBuf {
         .join(format!("{sha256}.eml"))
 }
 
-/// Takes the next number of a sequence that starts at 1 (ids, audit and outbox numbers).
 /// The `meta` key of the arrivals' indexing watermark (see [`Store::unindexed`]).
 const INDEXED_THROUGH: &str = "indexed_through";
 
+/// Takes the next number of a sequence that starts at 1 (ids, audit and outbox numbers).
 fn next_counter(meta: &TransactionalTree, name: &str) -> Abortable<u64> {
     next_counter_from(meta, name, 1)
 }
@@ -1060,11 +1049,9 @@ fn state_byte(state: State) -> u8 {
     }
 }
 
-/// What a queue listing shows of a record, and filters on: state, arrival and date,
-/// language, question, author, subject, flag kinds, reason and approvals. The rest is
-/// left empty, so that a row is small and decodes in a fraction of the time.
-/// A row of the listing: what a queue shows and filters on, and nothing else (the
-/// fields a record has empty are left out, to keep rows small).
+/// A row of the listing: what a queue shows of a record and filters on (state, arrival
+/// and date, language, question, author, subject, flag kinds, reason, approvals), empty
+/// fields left out, so that a row is small and decodes in a fraction of a record's time.
 #[derive(Serialize, serde::Deserialize)]
 struct ListingRow {
     v: u32,
