@@ -102,6 +102,10 @@ pub struct StoreConfig {
     /// How many messages an ingest run processes before it commits and lets other
     /// processes (moderators) in.
     pub batch_size: usize,
+    /// Once the store holds this many submissions it trains a zstd dictionary per kind of
+    /// value (raw mail, records, queue rows, audit and outbox entries) on the first ones,
+    /// and compresses what comes after with it; 0 never trains.
+    pub dictionary_after: u64,
 }
 
 impl Default for StoreConfig {
@@ -109,6 +113,7 @@ impl Default for StoreConfig {
         StoreConfig {
             lock_wait_ms: 30_000,
             batch_size: 500,
+            dictionary_after: crate::store::DICTIONARY_AFTER,
         }
     }
 }

@@ -227,10 +227,10 @@ pub enum Prepared {
     New(Box<NewSubmission>),
 }
 
-fn arrival(submission: Submission, raw: Option<&[u8]>) -> NewSubmission {
+fn arrival(submission: Submission, raw: Option<Frame>) -> NewSubmission {
     NewSubmission {
         submission,
-        raw: raw.map(Frame::compress),
+        raw,
         blobs: Vec::new(),
         dedupe_message_id: None,
         content_key: None,
@@ -240,7 +240,7 @@ fn arrival(submission: Submission, raw: Option<&[u8]>) -> NewSubmission {
     }
 }
 
-fn quarantined(mut submission: Submission, raw: Option<&[u8]>, reason: String) -> Prepared {
+fn quarantined(mut submission: Submission, raw: Option<Frame>, reason: String) -> Prepared {
     submission.state = State::Quarantined;
     submission.reason = Some(reason);
     Prepared::New(Box::new(arrival(submission, raw)))
@@ -350,13 +350,17 @@ fn prepare_bytes(
         Ok(Ok(parsed)) => parsed,
         Ok(Err(malformed)) => {
             describe_unparsed(raw, &mut submission);
-            return Ok(quarantined(submission, Some(raw), malformed.reason));
+            return Ok(quarantined(
+                submission,
+                Some(store.raw_frame(raw)),
+                malformed.reason,
+            ));
         }
         Err(_) => {
             describe_unparsed(raw, &mut submission);
             return Ok(quarantined(
                 submission,
-                Some(raw),
+                Some(store.raw_frame(raw)),
                 "the MIME parser failed on this message (an internal error): \
                  inspect it with 'hubmail show ID --raw'"
                     .into(),
@@ -373,7 +377,7 @@ fn prepare_bytes(
     if analysed.is_err() {
         let mut new = quarantined(
             submission,
-            Some(raw),
+            Some(store.raw_frame(raw)),
             "analysing this message failed (an internal error): inspect it with \
              'hubmail show ID --raw'"
                 .into(),
@@ -415,7 +419,7 @@ fn prepare_bytes(
         content_key,
         first_time_flag,
         ack,
-        ..arrival(submission, Some(raw))
+        ..arrival(submission, Some(store.raw_frame(raw)))
     })))
 }
 
@@ -625,6 +629,8 @@ pub struct RunOptions {
     pub data_dir: PathBuf,
     /// How long to wait for the store when another process holds it.
     pub lock_wait: Duration,
+    /// Train the store's compression dictionaries once it holds this many submissions.
+    pub dictionary_after: u64,
 }
 
 /// Ingests everything a source has, batch by batch. `progress` is called after each
@@ -908,6 +914,7 @@ impl Session {
     /// the store holds that the index lacks (after a crash, or a schema change).
     pub fn open(options: &RunOptions) -> Result<Session> {
         let store = Store::open(&options.data_dir, options.lock_wait)?;
+        store.set_dictionary_after(options.dictionary_after);
         let (mut index, fresh) = index::SearchIndex::open(&options.data_dir)?;
         let filled = if fresh || index::fill_pending(&store)? {
             index::fill(&store, &index)

@@ -138,6 +138,7 @@ impl Context {
         hubmail::ingest::RunOptions {
             data_dir: self.data_dir.clone(),
             lock_wait: self.lock_wait(),
+            dictionary_after: self.config.store.dictionary_after,
         }
     }
 

@@ -31,6 +31,10 @@ struct Report {
     decided: usize,
     median_hours_to_decision: Option<f64>,
     duplicates: u64,
+    /// Bytes the store takes on disk (sled and the packs; not the search index).
+    store_bytes: u64,
+    /// The store's compression dictionaries by kind of value, in bytes.
+    dictionaries: BTreeMap<String, usize>,
 }
 
 impl Stats {
@@ -38,6 +42,13 @@ impl Stats {
         let session = ctx.session()?;
         let mut r = Report {
             duplicates: session.store.counter("duplicates")?,
+            store_bytes: session.store.disk_size()?,
+            dictionaries: session
+                .store
+                .dictionaries()?
+                .into_iter()
+                .map(|(kind, bytes)| (kind.to_string(), bytes))
+                .collect(),
             ..Report::default()
         };
         for state in State::ALL {
@@ -112,6 +123,24 @@ impl Stats {
             )?,
             None => writeln!(out, "median time to a decision: no decision yet")?,
         }
+        let dictionaries: Vec<String> = r
+            .dictionaries
+            .iter()
+            .map(|(kind, bytes)| format!("{kind} {:.1} KB", *bytes as f64 / 1024.0))
+            .collect();
+        writeln!(
+            out,
+            "store on disk: {:.1} MB; compression dictionaries: {}",
+            r.store_bytes as f64 / 1e6,
+            if dictionaries.is_empty() {
+                format!(
+                    "none yet (trained at {} submissions, [store] dictionary_after)",
+                    ctx.config.store.dictionary_after
+                )
+            } else {
+                dictionaries.join(", ")
+            }
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }

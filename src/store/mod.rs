@@ -3,8 +3,9 @@
 //! Trees: `submissions` (id → record), `raw` (id → the message byte for byte), `blobs`
 //! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
 //! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
-//! search index entry is stale after a change) and `meta` (format version, counters, and
-//! `indexed_through`: arrivals after it are not indexed yet).
+//! search index entry is stale after a change) and `meta` (format version, counters,
+//! `indexed_through`: arrivals after it are not indexed yet, and the compression
+//! dictionaries of `codec.rs`).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
 //! written in one transaction (a whole ingest batch in one, see [`Store::insert_batch`]);
@@ -14,13 +15,16 @@
 //! failing; long runs close and reopen the store between batches to let others in.
 
 mod backup;
+mod codec;
 mod lock;
 mod pack;
 
 pub use backup::BackupReport;
+pub use codec::DICTIONARY_AFTER;
 pub use lock::{let_waiters_in, someone_waiting};
 pub use pack::{Frame, PackRef};
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -36,6 +40,7 @@ use crate::model::{
     Submission, SubmissionId,
 };
 use crate::{Error, Result};
+use codec::{Codec, Kind};
 
 /// The store format this build writes (bumped when records need migrating).
 ///
@@ -48,7 +53,10 @@ use crate::{Error, Result};
 /// - 4: arrivals are unindexed until the `indexed_through` watermark passes them (no mark
 ///   each), and listing rows keep only what a queue shows; opening an older directory
 ///   rebuilds the listing and sets the watermark to its last id.
-pub const STORE_FORMAT: u32 = 4;
+/// - 5: values may be compressed with a zstd dictionary the store trained (kept in `meta`
+///   as `dictionary:KIND`); older values are read as they are, so opening a format 4
+///   directory only updates the marker.
+pub const STORE_FORMAT: u32 = 5;
 
 /// A submission ready to be written, with everything that goes in the same transaction.
 #[derive(Debug, Clone)]
@@ -210,6 +218,13 @@ pub struct Store {
     unindexed: Tree,
     listing: Tree,
     meta: Tree,
+    codec: Codec,
+    /// Train the dictionaries once this many submissions are stored.
+    dictionary_after: std::sync::atomic::AtomicU64,
+    /// Every kind has its dictionary.
+    dictionaries_settled: std::sync::atomic::AtomicBool,
+    /// Training failed for some kind in this process: try again at this many submissions.
+    next_training_at: std::sync::atomic::AtomicU64,
     _holder: lock::Holder,
 }
 
@@ -228,6 +243,8 @@ fn id_from(bytes: &[u8]) -> Result<SubmissionId> {
 /// Marks a zstd-compressed JSON record (0xFE never starts UTF-8 JSON).
 const COMPRESSED: u8 = 0xFE;
 
+/// Encodes a small value that has no dictionary (a pack reference, a sender rule): JSON,
+/// compressed past 512 bytes.
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let json = serde_json::to_vec(value)
         .expect("records serialise: they hold only strings, numbers and lists");
@@ -235,20 +252,43 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
         return json;
     }
     let mut out = vec![COMPRESSED];
-    out.extend(pack::compress(&json));
+    out.extend(codec::compress(&json));
     out
 }
 
-fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
-    let corrupt = |message: String| Error::Corrupt {
-        key: what.to_string(),
-        message,
-    };
-    if bytes.first() == Some(&COMPRESSED) {
-        let json = pack::decompress(&bytes[1..]).map_err(|e| corrupt(e.to_string()))?;
-        return serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()));
+/// Encodes a value of a kind that has a dictionary once the store trained one: then
+/// compressed with it whatever its size, before that as [`encode`] does.
+fn encode_as<T: Serialize>(codec: &Codec, kind: Kind, value: &T) -> Vec<u8> {
+    if !codec.has(kind) {
+        return encode(value);
     }
-    serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
+    let json = serde_json::to_vec(value)
+        .expect("records serialise: they hold only strings, numbers and lists");
+    let mut out = vec![COMPRESSED];
+    out.extend(codec.compress(kind, &json));
+    out
+}
+
+fn decode<T: DeserializeOwned>(codec: &Codec, what: &str, bytes: &[u8]) -> Result<T> {
+    let json = json_of(codec, what, bytes)?;
+    serde_json::from_slice(&json).map_err(|e| Error::Corrupt {
+        key: what.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A stored value's JSON, decompressed if it was compressed.
+fn json_of<'a>(codec: &Codec, what: &str, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>> {
+    if bytes.first() != Some(&COMPRESSED) {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    codec
+        .decompress(&bytes[1..])
+        .map(Cow::Owned)
+        .map_err(|e| Error::Corrupt {
+            key: what.to_string(),
+            message: e.to_string(),
+        })
 }
 
 fn store_err(e: sled::Error) -> Error {
@@ -291,12 +331,140 @@ impl Store {
             unindexed: tree("unindexed")?,
             listing: tree("listing")?,
             meta: tree("meta")?,
+            codec: Codec::default(),
+            dictionary_after: DICTIONARY_AFTER.into(),
+            dictionaries_settled: false.into(),
+            next_training_at: 0.into(),
             db,
             dir,
             _holder: holder,
         };
         store.check_format()?;
+        store.load_dictionaries()?;
         Ok(store)
+    }
+
+    /// Sets how many submissions the store holds before it trains its compression
+    /// dictionaries (`[store] dictionary_after`; 0 never trains).
+    pub fn set_dictionary_after(&self, submissions: u64) {
+        self.dictionary_after
+            .store(submissions, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn load_dictionaries(&self) -> Result<()> {
+        let mut all = true;
+        for kind in Kind::ALL {
+            match self.meta.get(kind.meta_key()).map_err(store_err)? {
+                Some(bytes) => {
+                    self.codec.add(kind, &bytes).ok_or_else(|| Error::Corrupt {
+                        key: kind.meta_key().into(),
+                        message: "not a zstd dictionary".into(),
+                    })?;
+                }
+                None => all = false,
+            }
+        }
+        self.dictionaries_settled
+            .store(all, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Trains the dictionaries the store lacks once it holds enough submissions, from the
+    /// first values of each kind, and keeps them in `meta` before anything uses them.
+    /// Called after each batch; costs a look at an atomic once they exist. A kind with
+    /// too little to train on is tried again when the store has doubled.
+    fn train_dictionaries_when_due(&self) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let after = self.dictionary_after.load(Relaxed);
+        if self.dictionaries_settled.load(Relaxed) || after == 0 {
+            return Ok(());
+        }
+        let stored = self.last_id()?;
+        if stored < after.max(self.next_training_at.load(Relaxed)) {
+            return Ok(());
+        }
+        let mut all = true;
+        for kind in Kind::ALL {
+            if self.codec.has(kind) {
+                continue;
+            }
+            let samples = self.training_samples(kind)?;
+            match codec::train(kind, &samples) {
+                Some(dictionary) => {
+                    self.meta
+                        .insert(kind.meta_key(), dictionary.as_slice())
+                        .map_err(store_err)?;
+                    crate::crashpoint::hit("after-dictionary");
+                    self.codec.add(kind, &dictionary);
+                    tracing::info!(
+                        kind = kind.meta_key(),
+                        bytes = dictionary.len(),
+                        samples = samples.len(),
+                        "trained a compression dictionary"
+                    );
+                }
+                None => {
+                    all = false;
+                    tracing::info!(
+                        kind = kind.meta_key(),
+                        samples = samples.len(),
+                        "too little to train a compression dictionary on yet"
+                    );
+                }
+            }
+        }
+        self.dictionaries_settled.store(all, Relaxed);
+        self.next_training_at.store(stored * 2, Relaxed);
+        Ok(())
+    }
+
+    /// The first values of a kind, as they are before compression.
+    fn training_samples(&self, kind: Kind) -> Result<Vec<Vec<u8>>> {
+        let json = |tree: &Tree| -> Result<Vec<Vec<u8>>> {
+            tree.iter()
+                .values()
+                .take(codec::TRAINING_SAMPLES)
+                .map(|v| {
+                    Ok(json_of(&self.codec, kind.meta_key(), &v.map_err(store_err)?)?.to_vec())
+                })
+                .collect()
+        };
+        match kind {
+            Kind::Record => json(&self.submissions),
+            Kind::Listing => json(&self.listing),
+            Kind::Audit => json(&self.audit),
+            Kind::Outbox => json(&self.outbox),
+            Kind::Raw => {
+                let mut samples = Vec::new();
+                for v in self.raw_refs.iter().values().take(codec::TRAINING_SAMPLES) {
+                    let r: PackRef = decode(&self.codec, "raw reference", &v.map_err(store_err)?)?;
+                    samples.push(self.packs().read(&r, &self.codec)?);
+                }
+                Ok(samples)
+            }
+        }
+    }
+
+    /// The compression dictionaries the store holds: each kind's name and size in bytes.
+    pub fn dictionaries(&self) -> Result<Vec<(&'static str, usize)>> {
+        let mut found = Vec::new();
+        for kind in Kind::ALL {
+            if let Some(bytes) = self.meta.get(kind.meta_key()).map_err(store_err)? {
+                found.push((kind.name(), bytes.len()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// A raw message compressed for the packs, with the store's dictionary for raw mail
+    /// once it has one (pipeline workers call this while they prepare a message).
+    pub fn raw_frame(&self, bytes: &[u8]) -> Frame {
+        Frame::compressed(self.codec.compress(Kind::Raw, bytes), bytes.len())
+    }
+
+    /// A listing row, encoded.
+    fn row(&self, s: &Submission) -> Vec<u8> {
+        encode_as(&self.codec, Kind::Listing, &listing_row(s))
     }
 
     fn check_format(&self) -> Result<()> {
@@ -439,6 +607,10 @@ impl Store {
                 },
             )
             .map_err(tx_err)
+            .and_then(|stored| {
+                self.train_dictionaries_when_due()?;
+                Ok(stored)
+            })
     }
 
     /// One submission of [`Store::insert_batch`], inside its transaction.
@@ -479,9 +651,11 @@ impl Store {
             let k = key(dup.id());
             if let Some(bytes) = t.submissions.get(k)? {
                 let mut original: Submission =
-                    decode(&format!("submission {}", dup.id()), &bytes).map_err(Abort)?;
+                    decode(&self.codec, &format!("submission {}", dup.id()), &bytes)
+                        .map_err(Abort)?;
                 original.duplicates += 1;
-                t.submissions.insert(&k, encode(&original))?;
+                t.submissions
+                    .insert(&k, encode_as(&self.codec, Kind::Record, &original))?;
             }
             t.by_raw.insert(sha, &k)?;
             next_counter_from(t.meta, "counter:duplicates", 0)?;
@@ -524,7 +698,8 @@ impl Store {
                 t.blob_refs.insert(blob_sha.as_bytes(), encode(&at))?;
             }
         }
-        t.submissions.insert(&k, encode(&record))?;
+        t.submissions
+            .insert(&k, encode_as(&self.codec, Kind::Record, &record))?;
         t.by_raw.insert(sha, &k)?;
         if let Some(mid) = &record.headers.message_id
             && (free_message_id == Some(mid.as_str())
@@ -541,8 +716,7 @@ impl Store {
             let n = earlier_from_sender.unwrap_or(0) + 1;
             t.senders.insert(address, &n.to_be_bytes())?;
         }
-        t.listing
-            .insert(&listing_key(&record), encode(&listing_row(&record)))?;
+        t.listing.insert(&listing_key(&record), self.row(&record))?;
         next_counter_from(t.meta, &count_key(record.state), 0)?;
         let seq = next_counter(t.meta, "next_audit")?;
         let entry = AuditEntry {
@@ -557,7 +731,10 @@ impl Store {
             to: Some(record.state),
             reason: record.reason.clone(),
         };
-        t.audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+        t.audit.insert(
+            &seq.to_be_bytes(),
+            encode_as(&self.codec, Kind::Audit, &entry),
+        )?;
         if let Some(ack) = &new.ack {
             let to = ack.draft.to.join(",");
             let recent = t
@@ -569,7 +746,10 @@ impl Store {
             if !recent {
                 let seq = next_counter(t.meta, "next_outbox")?;
                 let mail = outbox_entry(&ack.draft, seq, Some(id));
-                t.outbox.insert(&seq.to_be_bytes(), encode(&mail))?;
+                t.outbox.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Outbox, &mail),
+                )?;
                 t.ack_times
                     .insert(to.as_bytes(), &now.as_second().to_be_bytes())?;
             }
@@ -589,7 +769,7 @@ impl Store {
         mail: Option<&OutboxDraft>,
     ) -> Result<()> {
         let k = key(before.id);
-        let expected = encode(before);
+        let expected = encode_as(&self.codec, Kind::Record, before);
         let at = audit.at;
         (
             &self.submissions,
@@ -606,18 +786,19 @@ impl Store {
                 // Compare records, not bytes: a record written by an older format reads
                 // equal to `before` but encodes differently.
                 if current.as_ref() != expected.as_slice() {
-                    let now: Submission = decode(&format!("submission {}", before.id), &current)
-                        .map_err(ConflictableTransactionError::Abort)?;
+                    let now: Submission =
+                        decode(&self.codec, &format!("submission {}", before.id), &current)
+                            .map_err(ConflictableTransactionError::Abort)?;
                     if now != *before {
                         return Err(ConflictableTransactionError::Abort(Error::Refused(
                             conflict_message(&now),
                         )));
                     }
                 }
-                subs.insert(&k, encode(after))?;
+                subs.insert(&k, encode_as(&self.codec, Kind::Record, after))?;
                 unindexed.insert(&k, &[])?;
                 listing.remove(&listing_key(before))?;
-                listing.insert(&listing_key(after), encode(&listing_row(after)))?;
+                listing.insert(&listing_key(after), self.row(after))?;
                 if before.state != after.state {
                     add_to_count(meta, before.state, -1)?;
                     add_to_count(meta, after.state, 1)?;
@@ -635,11 +816,17 @@ impl Store {
                     to: Some(after.state),
                     reason: audit.reason.clone(),
                 };
-                audit_tree.insert(&seq.to_be_bytes(), encode(&entry))?;
+                audit_tree.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Audit, &entry),
+                )?;
                 if let Some(draft) = mail {
                     let seq = next_counter(meta, "next_outbox")?;
                     let entry = outbox_entry(draft, seq, draft.submission);
-                    outbox.insert(&seq.to_be_bytes(), encode(&entry))?;
+                    outbox.insert(
+                        &seq.to_be_bytes(),
+                        encode_as(&self.codec, Kind::Outbox, &entry),
+                    )?;
                 }
                 Ok(())
             })
@@ -652,7 +839,10 @@ impl Store {
             .transaction(|(outbox, meta)| {
                 let seq = next_counter(meta, "next_outbox")?;
                 let entry = outbox_entry(draft, seq, draft.submission);
-                outbox.insert(&seq.to_be_bytes(), encode(&entry))?;
+                outbox.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Outbox, &entry),
+                )?;
                 Ok(entry)
             })
             .map_err(tx_err)
@@ -663,14 +853,17 @@ impl Store {
         self.outbox
             .iter()
             .values()
-            .map(|v| decode("outbox entry", &v.map_err(store_err)?))
+            .map(|v| decode(&self.codec, "outbox entry", &v.map_err(store_err)?))
             .collect()
     }
 
     /// Records a delivery attempt's outcome.
     pub fn update_outbox(&self, entry: &OutboxEntry) -> Result<()> {
         self.outbox
-            .insert(entry.seq.to_be_bytes(), encode(entry))
+            .insert(
+                entry.seq.to_be_bytes(),
+                encode_as(&self.codec, Kind::Outbox, entry),
+            )
             .map_err(store_err)?;
         Ok(())
     }
@@ -705,7 +898,7 @@ impl Store {
         self.sender_rules
             .iter()
             .values()
-            .map(|v| decode("sender rule", &v.map_err(store_err)?))
+            .map(|v| decode(&self.codec, "sender rule", &v.map_err(store_err)?))
             .collect()
     }
 
@@ -727,7 +920,10 @@ impl Store {
                     to: None,
                     reason: rule.reason.clone(),
                 };
-                audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                audit.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Audit, &entry),
+                )?;
                 Ok(())
             })
             .map_err(tx_err)
@@ -758,7 +954,10 @@ impl Store {
                     to: None,
                     reason: None,
                 };
-                audit.insert(&seq.to_be_bytes(), encode(&entry))?;
+                audit.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Audit, &entry),
+                )?;
                 Ok(true)
             })
             .map_err(tx_err)
@@ -771,15 +970,15 @@ impl Store {
             .get(key(id))
             .map_err(store_err)?
             .ok_or(Error::NoSuchSubmission(id.0))?;
-        decode(&format!("submission {id}"), &bytes)
+        decode(&self.codec, &format!("submission {id}"), &bytes)
     }
 
     /// The raw message, byte for byte.
     pub fn raw(&self, id: SubmissionId) -> Result<Vec<u8>> {
         let record = self.get(id)?;
         if let Some(r) = self.raw_refs.get(key(id)).map_err(store_err)? {
-            let r: PackRef = decode(&format!("raw reference {id}"), &r)?;
-            return self.packs().read(&r);
+            let r: PackRef = decode(&self.codec, &format!("raw reference {id}"), &r)?;
+            return self.packs().read(&r, &self.codec);
         }
         if let Some(bytes) = self.raw.get(key(id)).map_err(store_err)? {
             return Ok(bytes.to_vec()); // format 1: inline
@@ -791,8 +990,8 @@ impl Store {
     /// An attachment's bytes by digest.
     pub fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
         if let Some(r) = self.blob_refs.get(sha256).map_err(store_err)? {
-            let r: PackRef = decode(&format!("attachment {sha256}"), &r)?;
-            return self.packs().read(&r).map(Some);
+            let r: PackRef = decode(&self.codec, &format!("attachment {sha256}"), &r)?;
+            return self.packs().read(&r, &self.codec).map(Some);
         }
         Ok(self
             .blobs
@@ -810,7 +1009,11 @@ impl Store {
     pub fn submissions(&self) -> impl Iterator<Item = Result<Submission>> + '_ {
         self.submissions.iter().map(|item| {
             let (k, v) = item.map_err(store_err)?;
-            decode(&format!("submission {:?}", id_from(&k).map(|i| i.0)), &v)
+            decode(
+                &self.codec,
+                &format!("submission {:?}", id_from(&k).map(|i| i.0)),
+                &v,
+            )
         })
     }
 
@@ -828,7 +1031,7 @@ impl Store {
     pub fn audit(&self) -> impl Iterator<Item = Result<AuditEntry>> + '_ {
         self.audit.iter().map(|item| {
             let (_, v) = item.map_err(store_err)?;
-            decode("audit entry", &v)
+            decode(&self.codec, "audit entry", &v)
         })
     }
 
@@ -921,7 +1124,7 @@ impl Store {
         };
         let decode_row = |item: sled::Result<(sled::IVec, sled::IVec)>| {
             let (_, v) = item.map_err(store_err)?;
-            decode::<ListingRow>("listing row", &v).map(ListingRow::into_submission)
+            decode::<ListingRow>(&self.codec, "listing row", &v).map(ListingRow::into_submission)
         };
         if newest_first {
             Box::new(rows.rev().map(decode_row))
@@ -943,7 +1146,7 @@ impl Store {
         for (n, s) in self.submissions().enumerate() {
             let s = s?;
             counts[state_byte(s.state) as usize] += 1;
-            batch.insert(&listing_key(&s), encode(&listing_row(&s)));
+            batch.insert(&listing_key(&s), self.row(&s));
             if n % 10_000 == 9_999 {
                 self.listing
                     .apply_batch(std::mem::take(&mut batch))

@@ -13,55 +13,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::codec::{self, Codec};
 use crate::{Error, Result};
 
 /// Packs are closed and a new one started past this size.
 const PACK_LIMIT: u64 = 1 << 30;
-/// zstd level: fast, and mail text still shrinks three- to four-fold.
-const LEVEL: i32 = 3;
-
-thread_local! {
-    // Creating a zstd context costs more than compressing a message: keep one per thread.
-    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Compresses bytes with this thread's zstd context.
-pub fn compress(bytes: &[u8]) -> Vec<u8> {
-    COMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = zstd::bulk::Compressor::new(LEVEL).ok();
-        }
-        match slot.as_mut().and_then(|c| c.compress(bytes).ok()) {
-            Some(out) => out,
-            None => zstd::bulk::compress(bytes, LEVEL)
-                .expect("compressing an in-memory buffer cannot fail"),
-        }
-    })
-}
-
-/// Decompresses a zstd frame with this thread's context.
-pub fn decompress(frame: &[u8]) -> std::io::Result<Vec<u8>> {
-    let size = zstd::zstd_safe::get_frame_content_size(frame)
-        .ok()
-        .flatten()
-        .unwrap_or(0) as usize;
-    if size == 0 {
-        return zstd::stream::decode_all(frame);
-    }
-    DECOMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(zstd::bulk::Decompressor::new()?);
-        }
-        slot.as_mut()
-            .expect("set just above")
-            .decompress(frame, size)
-    })
-}
 
 /// Bytes compressed for a pack, ready to append. Compressing is the costly part of
 /// storing them, so whoever prepares the bytes (a pipeline worker) does it.
@@ -72,11 +28,16 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Compresses `bytes` with this thread's zstd context.
+    /// Compresses `bytes` without a dictionary (attachments: they share little).
     pub fn compress(bytes: &[u8]) -> Frame {
+        Frame::compressed(codec::compress(bytes), bytes.len())
+    }
+
+    /// Bytes compressed by the caller (with a dictionary), `size` bytes before.
+    pub(super) fn compressed(compressed: Vec<u8>, size: usize) -> Frame {
         Frame {
-            compressed: compress(bytes),
-            size: bytes.len() as u64,
+            compressed,
+            size: size as u64,
         }
     }
 
@@ -197,8 +158,8 @@ impl Packs {
         Ok(())
     }
 
-    /// Reads bytes back.
-    pub fn read(&self, r: &PackRef) -> Result<Vec<u8>> {
+    /// Reads bytes back, decompressing them with the store's dictionaries.
+    pub fn read(&self, r: &PackRef, codec: &Codec) -> Result<Vec<u8>> {
         let path = pack_path(&self.dir, r.pack);
         let mut file = File::open(&path).map_err(|e| Error::io("opening", &path, e))?;
         file.seek(SeekFrom::Start(r.offset))
@@ -206,7 +167,7 @@ impl Packs {
         let mut frame = vec![0u8; r.len as usize];
         file.read_exact(&mut frame)
             .map_err(|e| Error::io("reading", &path, e))?;
-        decompress(&frame).map_err(|e| Error::Corrupt {
+        codec.decompress(&frame).map_err(|e| Error::Corrupt {
             key: format!("{} at {}", path.display(), r.offset),
             message: e.to_string(),
         })
@@ -232,6 +193,7 @@ mod tests {
     #[test]
     fn append_sync_read_round_trip_across_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let codec = Codec::default();
         let mut packs = Packs::open(dir.path()).expect("open");
         let a = packs
             .append_frame(&Frame::compress(b"first message"))
@@ -248,8 +210,8 @@ mod tests {
             .expect("append");
         assert_eq!(c.pack, a.pack);
         assert_eq!(c.offset, b.offset + b.len, "appends continue at the end");
-        assert_eq!(packs.read(&a).expect("read"), b"first message");
-        assert_eq!(packs.read(&b).expect("read"), vec![b'x'; 100_000]);
-        assert_eq!(packs.read(&c).expect("read"), b"third");
+        assert_eq!(packs.read(&a, &codec).expect("read"), b"first message");
+        assert_eq!(packs.read(&b, &codec).expect("read"), vec![b'x'; 100_000]);
+        assert_eq!(packs.read(&c, &codec).expect("read"), b"third");
     }
 }

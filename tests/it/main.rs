@@ -3,6 +3,7 @@
 
 mod backup;
 mod cli_errors;
+mod compression;
 mod concurrency;
 mod crash;
 mod disk_full;
