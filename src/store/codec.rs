@@ -56,7 +56,7 @@ impl Kind {
         Kind::Outbox,
     ];
 
-    /// What the kind is called in statistics.
+    /// What the kind is called (its dictionary's key in the store, and in statistics).
     pub fn name(self) -> &'static str {
         match self {
             Kind::Raw => "raw",
@@ -64,17 +64,6 @@ impl Kind {
             Kind::Listing => "listing",
             Kind::Audit => "audit",
             Kind::Outbox => "outbox",
-        }
-    }
-
-    /// The name under which the store keeps this kind's dictionary.
-    pub fn meta_key(self) -> &'static str {
-        match self {
-            Kind::Raw => "dictionary:raw",
-            Kind::Record => "dictionary:record",
-            Kind::Listing => "dictionary:listing",
-            Kind::Audit => "dictionary:audit",
-            Kind::Outbox => "dictionary:outbox",
         }
     }
 

@@ -4,8 +4,9 @@
 //! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
 //! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
 //! search index entry is stale after a change) and `meta` (format version, counters,
-//! `indexed_through`: arrivals after it are not indexed yet, and the compression
-//! dictionaries of `codec.rs`).
+//! `indexed_through`: arrivals after it are not indexed yet) and `dictionaries` (kind →
+//! the zstd dictionary of `codec.rs`; written once each, apart from the `meta` counters
+//! that every batch updates, so sled never rewrites them).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
 //! written in one transaction (a whole ingest batch in one, see [`Store::insert_batch`]);
@@ -53,8 +54,8 @@ use codec::{Codec, Kind};
 /// - 4: arrivals are unindexed until the `indexed_through` watermark passes them (no mark
 ///   each), and listing rows keep only what a queue shows; opening an older directory
 ///   rebuilds the listing and sets the watermark to its last id.
-/// - 5: values may be compressed with a zstd dictionary the store trained (kept in `meta`
-///   as `dictionary:KIND`); older values are read as they are, so opening a format 4
+/// - 5: values may be compressed with a zstd dictionary the store trained (kept in the
+///   `dictionaries` tree); older values are read as they are, so opening a format 4
 ///   directory only updates the marker.
 pub const STORE_FORMAT: u32 = 5;
 
@@ -218,6 +219,7 @@ pub struct Store {
     unindexed: Tree,
     listing: Tree,
     meta: Tree,
+    dictionaries: Tree,
     codec: Codec,
     /// Train the dictionaries once this many submissions are stored.
     dictionary_after: std::sync::atomic::AtomicU64,
@@ -331,6 +333,7 @@ impl Store {
             unindexed: tree("unindexed")?,
             listing: tree("listing")?,
             meta: tree("meta")?,
+            dictionaries: tree("dictionaries")?,
             codec: Codec::default(),
             dictionary_after: DICTIONARY_AFTER.into(),
             dictionaries_settled: false.into(),
@@ -354,10 +357,10 @@ impl Store {
     fn load_dictionaries(&self) -> Result<()> {
         let mut all = true;
         for kind in Kind::ALL {
-            match self.meta.get(kind.meta_key()).map_err(store_err)? {
+            match self.dictionaries.get(kind.name()).map_err(store_err)? {
                 Some(bytes) => {
                     self.codec.add(kind, &bytes).ok_or_else(|| Error::Corrupt {
-                        key: kind.meta_key().into(),
+                        key: format!("dictionary {}", kind.name()),
                         message: "not a zstd dictionary".into(),
                     })?;
                 }
@@ -370,7 +373,7 @@ impl Store {
     }
 
     /// Trains the dictionaries the store lacks once it holds enough submissions, from the
-    /// first values of each kind, and keeps them in `meta` before anything uses them.
+    /// first values of each kind, and keeps them in the store before anything uses them.
     /// Called after each batch; costs a look at an atomic once they exist. A kind with
     /// too little to train on is tried again when the store has doubled.
     fn train_dictionaries_when_due(&self) -> Result<()> {
@@ -391,13 +394,13 @@ impl Store {
             let samples = self.training_samples(kind)?;
             match codec::train(kind, &samples) {
                 Some(dictionary) => {
-                    self.meta
-                        .insert(kind.meta_key(), dictionary.as_slice())
+                    self.dictionaries
+                        .insert(kind.name(), dictionary.as_slice())
                         .map_err(store_err)?;
                     crate::crashpoint::hit("after-dictionary");
                     self.codec.add(kind, &dictionary);
                     tracing::info!(
-                        kind = kind.meta_key(),
+                        kind = kind.name(),
                         bytes = dictionary.len(),
                         samples = samples.len(),
                         "trained a compression dictionary"
@@ -406,7 +409,7 @@ impl Store {
                 None => {
                     all = false;
                     tracing::info!(
-                        kind = kind.meta_key(),
+                        kind = kind.name(),
                         samples = samples.len(),
                         "too little to train a compression dictionary on yet"
                     );
@@ -424,9 +427,7 @@ impl Store {
             tree.iter()
                 .values()
                 .take(codec::TRAINING_SAMPLES)
-                .map(|v| {
-                    Ok(json_of(&self.codec, kind.meta_key(), &v.map_err(store_err)?)?.to_vec())
-                })
+                .map(|v| Ok(json_of(&self.codec, kind.name(), &v.map_err(store_err)?)?.to_vec()))
                 .collect()
         };
         match kind {
@@ -449,7 +450,7 @@ impl Store {
     pub fn dictionaries(&self) -> Result<Vec<(&'static str, usize)>> {
         let mut found = Vec::new();
         for kind in Kind::ALL {
-            if let Some(bytes) = self.meta.get(kind.meta_key()).map_err(store_err)? {
+            if let Some(bytes) = self.dictionaries.get(kind.name()).map_err(store_err)? {
                 found.push((kind.name(), bytes.len()));
             }
         }
