@@ -608,9 +608,12 @@ impl Store {
                 },
             )
             .map_err(tx_err)
-            .and_then(|stored| {
-                self.train_dictionaries_when_due()?;
-                Ok(stored)
+            .inspect(|_| {
+                // The batch is written either way: a dictionary is only a saving, so a
+                // failure to train one is reported, not passed on to the batch.
+                if let Err(e) = self.train_dictionaries_when_due() {
+                    tracing::warn!(error = %e, "could not train the compression dictionaries; values stay compressed one by one");
+                }
             })
     }
 
