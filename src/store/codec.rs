@@ -16,7 +16,7 @@
 //! dictionaries it holds: the codec belongs to one store, never to the process.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use zstd::zstd_safe::{self, CCtx, CDict, DCtx, DDict};
 
@@ -92,18 +92,45 @@ pub struct Codec {
     by_id: RwLock<HashMap<u32, Arc<Dictionary>>>,
 }
 
-thread_local! {
-    // Creating a zstd context costs more than compressing a message: keep one per thread.
-    static CCTX: std::cell::RefCell<Option<CCtx<'static>>> = const { std::cell::RefCell::new(None) };
-    static DCTX: std::cell::RefCell<Option<DCtx<'static>>> = const { std::cell::RefCell::new(None) };
+/// zstd contexts any thread may borrow. Creating one costs more than compressing a
+/// message, and ingest starts its helper threads anew for every batch: contexts kept per
+/// thread were made again for each batch, and their memory was left behind (at 100,000
+/// messages the peak RSS was 35-80 MB higher than with contexts made once).
+struct Pool<T>(Mutex<Vec<T>>);
+
+impl<T> Pool<T> {
+    const fn new() -> Self {
+        Pool(Mutex::new(Vec::new()))
+    }
+
+    fn with<R>(&self, make: impl FnOnce() -> T, f: impl FnOnce(&mut T) -> R) -> R {
+        let taken = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let mut context = taken.unwrap_or_else(make);
+        let out = f(&mut context);
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(context);
+        out
+    }
 }
 
-fn with_cctx<T>(f: impl FnOnce(&mut CCtx<'static>) -> T) -> T {
-    CCTX.with(|cell| f(cell.borrow_mut().get_or_insert_with(CCtx::create)))
-}
+/// Contexts for compressing without a dictionary: their level is set once, and each input
+/// gets parameters sized to it.
+static PLAIN: Pool<CCtx<'static>> = Pool::new();
+/// Contexts for compressing with a dictionary (its parameters come with it).
+static WITH_DICTIONARY: Pool<CCtx<'static>> = Pool::new();
+static DECOMPRESSORS: Pool<DCtx<'static>> = Pool::new();
 
-fn with_dctx<T>(f: impl FnOnce(&mut DCtx<'static>) -> T) -> T {
-    DCTX.with(|cell| f(cell.borrow_mut().get_or_insert_with(DCtx::create)))
+fn plain_context() -> CCtx<'static> {
+    let mut cctx = CCtx::create();
+    cctx.set_parameter(zstd_safe::CParameter::CompressionLevel(LEVEL))
+        .expect("level 3 is a valid zstd level");
+    cctx
 }
 
 fn zstd_error(code: zstd_safe::ErrorCode) -> std::io::Error {
@@ -136,7 +163,10 @@ impl Codec {
             return compress(bytes);
         };
         let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
-        with_cctx(|cctx| cctx.compress_using_cdict(&mut out, bytes, &dictionary.cdict))
+        WITH_DICTIONARY
+            .with(CCtx::create, |cctx| {
+                cctx.compress_using_cdict(&mut out, bytes, &dictionary.cdict)
+            })
             .expect("compressing into a buffer of compress_bound bytes cannot fail");
         out
     }
@@ -165,19 +195,21 @@ impl Codec {
             };
         }
         let mut out = Vec::with_capacity(size);
-        with_dctx(|dctx| match &dictionary {
-            Some(d) => dctx.decompress_using_ddict(&mut out, frame, &d.ddict),
-            None => dctx.decompress(&mut out, frame),
-        })
-        .map_err(zstd_error)?;
+        DECOMPRESSORS
+            .with(DCtx::create, |dctx| match &dictionary {
+                Some(d) => dctx.decompress_using_ddict(&mut out, frame, &d.ddict),
+                None => dctx.decompress(&mut out, frame),
+            })
+            .map_err(zstd_error)?;
         Ok(out)
     }
 }
 
-/// Compresses `bytes` without a dictionary, with this thread's zstd context.
+/// Compresses `bytes` without a dictionary.
 pub fn compress(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(zstd_safe::compress_bound(bytes.len()));
-    with_cctx(|cctx| cctx.compress(&mut out, bytes, LEVEL))
+    PLAIN
+        .with(plain_context, |cctx| cctx.compress2(&mut out, bytes))
         .expect("compressing into a buffer of compress_bound bytes cannot fail");
     out
 }
