@@ -28,8 +28,15 @@ pub const LEVEL: i32 = 3;
 /// stores, where space does not matter, never pay for one.
 pub const DICTIONARY_AFTER: u64 = 1000;
 
+/// No value the store compresses is larger (a pack holds at most 1 GiB): a frame header
+/// claiming more is corrupt, not a reason to allocate it.
+const MAX_CONTENT_BYTES: u64 = 1 << 31;
+
 /// How many values of a kind a dictionary is trained on.
 pub const TRAINING_SAMPLES: usize = 1000;
+
+/// How much of each value training reads.
+pub const SAMPLE_BYTES: usize = 16 * 1024;
 
 /// The kinds of value that each have a dictionary: values of one kind look alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,7 +99,8 @@ pub struct Codec {
     by_id: RwLock<HashMap<u32, Arc<Dictionary>>>,
 }
 
-/// zstd contexts any thread may borrow. Creating one costs more than compressing a
+/// zstd contexts any thread may borrow (they hold no store's data: a dictionary is
+/// handed to each call). Creating one costs more than compressing a
 /// message, and ingest starts its helper threads anew for every batch: contexts kept per
 /// thread were made again for each batch, and their memory was left behind (at 100,000
 /// messages the peak RSS was 35-80 MB higher than with contexts made once).
@@ -173,10 +181,6 @@ impl Codec {
 
     /// Decompresses a zstd frame, with the dictionary it names if it names one.
     pub fn decompress(&self, frame: &[u8]) -> std::io::Result<Vec<u8>> {
-        let size = zstd_safe::get_frame_content_size(frame)
-            .ok()
-            .flatten()
-            .unwrap_or(0) as usize;
         let dictionary = match zstd_safe::get_dict_id_from_frame(frame) {
             None => None,
             Some(id) => Some(read(&self.by_id).get(&id.get()).cloned().ok_or_else(|| {
@@ -185,15 +189,24 @@ impl Codec {
                 ))
             })?),
         };
-        if size == 0 {
+        let size = match zstd_safe::get_frame_content_size(frame) {
+            Ok(Some(0)) => return Ok(Vec::new()),
+            Ok(Some(size)) if size <= MAX_CONTENT_BYTES => size as usize,
+            Ok(Some(size)) => {
+                return Err(std::io::Error::other(format!(
+                    "the frame claims {size} bytes, more than any value the store writes"
+                )));
+            }
             // No size in the header (a frame written by a stream): let zstd grow the output.
-            return match dictionary {
-                None => zstd::stream::decode_all(frame),
-                Some(_) => Err(std::io::Error::other(
-                    "a dictionary frame without its content size",
-                )),
-            };
-        }
+            _ => {
+                return match dictionary {
+                    None => zstd::stream::decode_all(frame),
+                    Some(_) => Err(std::io::Error::other(
+                        "a dictionary frame without its content size",
+                    )),
+                };
+            }
+        };
         let mut out = Vec::with_capacity(size);
         DECOMPRESSORS
             .with(DCtx::create, |dctx| match &dictionary {
@@ -273,7 +286,7 @@ mod tests {
             with * 2 < plain,
             "{with} bytes with the dictionary, {plain} without"
         );
-        for s in &samples {
+        for s in samples.iter().chain([&Vec::new()]) {
             let frame = codec.compress(Kind::Listing, s);
             assert_eq!(&codec.decompress(&frame).expect("decompress"), s);
         }

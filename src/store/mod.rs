@@ -421,13 +421,18 @@ impl Store {
         Ok(())
     }
 
-    /// The first values of a kind, as they are before compression.
+    /// The first values of a kind, as they are before compression (the start of each: what
+    /// values share is at their start, and a few huge ones must not bloat the training).
     fn training_samples(&self, kind: Kind) -> Result<Vec<Vec<u8>>> {
         let json = |tree: &Tree| -> Result<Vec<Vec<u8>>> {
             tree.iter()
                 .values()
                 .take(codec::TRAINING_SAMPLES)
-                .map(|v| Ok(json_of(&self.codec, kind.name(), &v.map_err(store_err)?)?.to_vec()))
+                .map(|v| {
+                    let v = v.map_err(store_err)?;
+                    let json = json_of(&self.codec, kind.name(), &v)?;
+                    Ok(json[..json.len().min(codec::SAMPLE_BYTES)].to_vec())
+                })
                 .collect()
         };
         match kind {
@@ -439,7 +444,9 @@ impl Store {
                 let mut samples = Vec::new();
                 for v in self.raw_refs.iter().values().take(codec::TRAINING_SAMPLES) {
                     let r: PackRef = decode(&self.codec, "raw reference", &v.map_err(store_err)?)?;
-                    samples.push(self.packs().read(&r, &self.codec)?);
+                    let mut raw = self.packs().read(&r, &self.codec)?;
+                    raw.truncate(codec::SAMPLE_BYTES);
+                    samples.push(raw);
                 }
                 Ok(samples)
             }
