@@ -4,9 +4,9 @@
 //! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
 //! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
 //! search index entry is stale after a change) and `meta` (format version, counters,
-//! `indexed_through`: arrivals after it are not indexed yet) and `dictionaries` (kind →
-//! the zstd dictionary of `codec.rs`; written once each, apart from the `meta` counters
-//! that every batch updates, so sled never rewrites them).
+//! `indexed_through`: arrivals after it are not indexed yet) and `dictionaries` (kind of
+//! value → its zstd dictionary, see `codec.rs`: each written once, in a tree of its own so
+//! that the `meta` counters every batch updates do not make sled rewrite them).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
 //! written in one transaction (a whole ingest batch in one, see [`Store::insert_batch`]);
@@ -223,8 +223,6 @@ pub struct Store {
     codec: Codec,
     /// Train the dictionaries once this many submissions are stored.
     dictionary_after: std::sync::atomic::AtomicU64,
-    /// Every kind has its dictionary.
-    dictionaries_settled: std::sync::atomic::AtomicBool,
     /// Training failed for some kind in this process: try again at this many submissions.
     next_training_at: std::sync::atomic::AtomicU64,
     _holder: lock::Holder,
@@ -245,11 +243,14 @@ fn id_from(bytes: &[u8]) -> Result<SubmissionId> {
 /// Marks a zstd-compressed JSON record (0xFE never starts UTF-8 JSON).
 const COMPRESSED: u8 = 0xFE;
 
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialise: they hold only strings, numbers and lists")
+}
+
 /// Encodes a small value that has no dictionary (a pack reference, a sender rule): JSON,
 /// compressed past 512 bytes.
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let json = serde_json::to_vec(value)
-        .expect("records serialise: they hold only strings, numbers and lists");
+    let json = to_json(value);
     if json.len() <= 512 {
         return json;
     }
@@ -264,10 +265,8 @@ fn encode_as<T: Serialize>(codec: &Codec, kind: Kind, value: &T) -> Vec<u8> {
     if !codec.has(kind) {
         return encode(value);
     }
-    let json = serde_json::to_vec(value)
-        .expect("records serialise: they hold only strings, numbers and lists");
     let mut out = vec![COMPRESSED];
-    out.extend(codec.compress(kind, &json));
+    out.extend(codec.compress(kind, &to_json(value)));
     out
 }
 
@@ -336,7 +335,6 @@ impl Store {
             dictionaries: tree("dictionaries")?,
             codec: Codec::default(),
             dictionary_after: DICTIONARY_AFTER.into(),
-            dictionaries_settled: false.into(),
             next_training_at: 0.into(),
             db,
             dir,
@@ -355,38 +353,31 @@ impl Store {
     }
 
     fn load_dictionaries(&self) -> Result<()> {
-        let mut all = true;
         for kind in Kind::ALL {
-            match self.dictionaries.get(kind.name()).map_err(store_err)? {
-                Some(bytes) => {
-                    self.codec.add(kind, &bytes).ok_or_else(|| Error::Corrupt {
-                        key: format!("dictionary {}", kind.name()),
-                        message: "not a zstd dictionary".into(),
-                    })?;
-                }
-                None => all = false,
+            if let Some(bytes) = self.dictionaries.get(kind.name()).map_err(store_err)? {
+                self.codec.add(kind, &bytes).ok_or_else(|| Error::Corrupt {
+                    key: format!("dictionary {}", kind.name()),
+                    message: "not a zstd dictionary".into(),
+                })?;
             }
         }
-        self.dictionaries_settled
-            .store(all, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
     /// Trains the dictionaries the store lacks once it holds enough submissions, from the
     /// first values of each kind, and keeps them in the store before anything uses them.
-    /// Called after each batch; costs a look at an atomic once they exist. A kind with
+    /// Called after each batch; costs five map lookups once they exist. A kind with
     /// too little to train on is tried again when the store has doubled.
     fn train_dictionaries_when_due(&self) -> Result<()> {
         use std::sync::atomic::Ordering::Relaxed;
         let after = self.dictionary_after.load(Relaxed);
-        if self.dictionaries_settled.load(Relaxed) || after == 0 {
+        if after == 0 || Kind::ALL.iter().all(|&kind| self.codec.has(kind)) {
             return Ok(());
         }
         let stored = self.last_id()?;
         if stored < after.max(self.next_training_at.load(Relaxed)) {
             return Ok(());
         }
-        let mut all = true;
         for kind in Kind::ALL {
             if self.codec.has(kind) {
                 continue;
@@ -407,7 +398,6 @@ impl Store {
                     );
                 }
                 None => {
-                    all = false;
                     tracing::info!(
                         kind = kind.name(),
                         samples = samples.len(),
@@ -416,7 +406,6 @@ impl Store {
                 }
             }
         }
-        self.dictionaries_settled.store(all, Relaxed);
         self.next_training_at.store(stored * 2, Relaxed);
         Ok(())
     }
