@@ -3,8 +3,9 @@
 //!
 //! The snapshot is taken while holding the store, which a running worker releases between
 //! batches, so it is consistent. The file is a tar archive, zstd-compressed: one entry per
-//! sled tree (`trees/NAME.kv`, length-prefixed key/value pairs) and one per pack file. The
-//! search index is not included: restore rebuilds it from the store.
+//! sled tree (`trees/NAME.kv`, length-prefixed key/value pairs; `keys/NAME.kv` for the
+//! trees of the keys database) and one per pack file. The search index is not included:
+//! restore rebuilds it from the store.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -69,19 +70,21 @@ impl Store {
             format: STORE_FORMAT,
             ..BackupReport::default()
         };
-        for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name).map_err(store_err)?;
-            let mut buf = Vec::new();
-            for item in tree.iter() {
-                let (k, v) = item.map_err(store_err)?;
-                buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
-                buf.extend_from_slice(&k);
-                buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
-                buf.extend_from_slice(&v);
-                report.records += 1;
+        for (folder, db) in [("trees", &self.db), ("keys", self.keys()?.db())] {
+            for name in db.tree_names() {
+                let tree = db.open_tree(&name).map_err(store_err)?;
+                let mut buf = Vec::new();
+                for item in tree.iter() {
+                    let (k, v) = item.map_err(store_err)?;
+                    buf.extend_from_slice(&(k.len() as u32).to_be_bytes());
+                    buf.extend_from_slice(&k);
+                    buf.extend_from_slice(&(v.len() as u32).to_be_bytes());
+                    buf.extend_from_slice(&v);
+                    report.records += 1;
+                }
+                append(&mut tar, &format!("{folder}/{}.kv", hex(&name)), &buf)?;
+                report.trees += 1;
             }
-            append(&mut tar, &format!("trees/{}.kv", hex(&name)), &buf)?;
-            report.trees += 1;
         }
         let packs = self.dir.join("packs");
         let mut names: Vec<_> = std::fs::read_dir(&packs)
@@ -137,12 +140,19 @@ impl Store {
             entry
                 .read_to_end(&mut bytes)
                 .map_err(|e| bad(e.to_string()))?;
-            if let Some(tree) = name
-                .strip_prefix("trees/")
-                .and_then(|n| n.strip_suffix(".kv"))
-            {
+            let tree_entry = |folder: &str| {
+                name.strip_prefix(folder)
+                    .and_then(|n| n.strip_prefix('/'))
+                    .and_then(|n| n.strip_suffix(".kv"))
+            };
+            let tree_of = match (tree_entry("trees"), tree_entry("keys")) {
+                (Some(tree), _) => Some((&store.db, tree)),
+                (None, Some(tree)) => Some((store.keys()?.db(), tree)),
+                (None, None) => None,
+            };
+            if let Some((db, tree)) = tree_of {
                 let tree_name = unhex(tree).ok_or_else(|| bad(format!("entry {name}")))?;
-                let tree = store.db.open_tree(&tree_name).map_err(store_err)?;
+                let tree = db.open_tree(&tree_name).map_err(store_err)?;
                 let mut batch = sled::Batch::default();
                 let mut at = 0usize;
                 let take = |at: &mut usize, n: usize| -> Result<&[u8]> {
@@ -196,6 +206,7 @@ impl Store {
             )));
         }
         store.flush()?;
+        store.keys()?.flush()?;
         report.format = manifest.format;
         Ok(report)
     }

@@ -13,24 +13,27 @@ use sled::Db;
 
 use crate::{Error, Result};
 
+/// How the store opens a sled database in `dir` (the main one and the keys).
+pub fn config(dir: &Path) -> sled::Config {
+    sled::Config::new()
+        .path(dir)
+        // sled counts its cache in bytes as stored, and a page in memory costs several
+        // times that: with values shrunk by the dictionaries, 64 MB of cache held 60 MB
+        // more at the peak of a 100k ingest than 8 MB does, for no speed (measured:
+        // 2 MB was slower, 16 MB no faster).
+        .cache_capacity(8 * 1024 * 1024)
+        // Only explicit flushes make writes durable: each one syncs the packs first,
+        // so a record never becomes durable before the bytes it points at.
+        .flush_every_ms(None)
+}
+
 /// Opens the sled database in `dir`, waiting up to `wait` for another process to close it.
 pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     let mut waiting: Option<Waiting> = None;
     loop {
-        match sled::Config::new()
-            .path(dir)
-            // sled counts its cache in bytes as stored, and a page in memory costs several
-            // times that: with values shrunk by the dictionaries, 64 MB of cache held 60 MB
-            // more at the peak of a 100k ingest than 8 MB does, for no speed (measured:
-            // 2 MB was slower, 16 MB no faster).
-            .cache_capacity(8 * 1024 * 1024)
-            // Only explicit flushes make writes durable: each one syncs the packs first,
-            // so a record never becomes durable before the bytes it points at.
-            .flush_every_ms(None)
-            .open()
-        {
+        match config(dir).open() {
             Ok(db) => return Ok(db),
             Err(e) if is_lock_error(&e) => {
                 if started.elapsed() >= wait {

@@ -1,22 +1,24 @@
 //! The store: sled, the source of truth.
 //!
 //! Trees: `submissions` (id → record), `raw` (id → the message byte for byte), `blobs`
-//! (sha256 → attachment bytes), `audit` (seq → entry), the dedupe indexes `by_raw`,
-//! `by_message_id`, `by_content`, `senders` (address → count), `unindexed` (ids whose
-//! search index entry is stale after a change) and `meta` (format version, counters,
-//! `indexed_through`: arrivals after it are not indexed yet) and `dictionaries` (kind of
-//! value → its zstd dictionary, see `codec.rs`: each written once, in a tree of its own so
-//! that the `meta` counters every batch updates do not make sled rewrite them).
+//! (sha256 → attachment bytes), `audit` (seq → entry), `unindexed` (ids whose search index
+//! entry is stale after a change), `meta` (format version, counters, `indexed_through`:
+//! arrivals after it are not indexed yet), `dictionaries` (kind of value → its zstd
+//! dictionary, see `codec.rs`: each written once, in a tree of its own so that the `meta`
+//! counters every batch updates do not make sled rewrite them) and `key_journal` (batch →
+//! the dedupe keys it set, until they are in the keys database: see `keys.rs`).
 //!
-//! Guarantees: a submission, its raw bytes, attachments, dedupe keys and audit entry are
-//! written in one transaction (a whole ingest batch in one, see [`Store::insert_batch`]);
-//! it counts as unindexed until the watermark passes its id. [`Store::flush`] makes them
-//! durable, and only then may a source let go of the message. sled allows one process at a time,
+//! Guarantees: a submission, its raw bytes, attachments, audit entry and the journal of its
+//! dedupe keys are written in one transaction (a whole ingest batch in one, see
+//! [`Store::insert_batch`]); it counts as unindexed until the watermark passes its id.
+//! [`Store::flush`] makes them durable, then the keys, and only then may a source let go of
+//! the message. sled allows one process at a time,
 //! so [`Store::open`] waits (bounded) for another hubmail process to finish instead of
 //! failing; long runs close and reopen the store between batches to let others in.
 
 mod backup;
 mod codec;
+mod keys;
 mod lock;
 mod pack;
 
@@ -42,6 +44,7 @@ use crate::model::{
 };
 use crate::{Error, Result};
 use codec::{Codec, Kind};
+use keys::{KeyTree, KeyWrites, Keys};
 
 /// The store format this build writes (bumped when records need migrating).
 ///
@@ -57,7 +60,10 @@ use codec::{Codec, Kind};
 /// - 5: values may be compressed with a zstd dictionary the store trained (kept in the
 ///   `dictionaries` tree); older values are read as they are, so opening a format 4
 ///   directory only updates the marker.
-pub const STORE_FORMAT: u32 = 5;
+/// - 6: the dedupe keys (`by_raw`, `by_message_id`, `by_content`, `senders`, `ack_times`)
+///   live in a sled database of their own, `keys/`, fed through the `key_journal`; opening
+///   an older directory moves them there.
+pub const STORE_FORMAT: u32 = 6;
 
 /// A submission ready to be written, with everything that goes in the same transaction.
 #[derive(Debug, Clone)]
@@ -209,14 +215,16 @@ pub struct Store {
     blob_refs: Tree,
     packs: std::sync::Mutex<pack::Packs>,
     audit: Tree,
-    by_raw: Tree,
-    by_message_id: Tree,
-    by_content: Tree,
-    senders: Tree,
     sender_rules: Tree,
     outbox: Tree,
-    ack_times: Tree,
     unindexed: Tree,
+    key_journal: Tree,
+    /// The keys database, opened when ingest first needs it.
+    keys: std::sync::OnceLock<Keys>,
+    /// Held while the keys database is being opened (by one thread only).
+    keys_opening: std::sync::Mutex<()>,
+    /// Key writes journalled in committed batches but not yet applied to the keys.
+    pending_keys: std::sync::RwLock<PendingKeys>,
     listing: Tree,
     meta: Tree,
     dictionaries: Tree,
@@ -256,6 +264,17 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     }
     let mut out = vec![COMPRESSED];
     out.extend(codec::compress(&json));
+    out
+}
+
+/// Encodes bytes that are not JSON (a journal entry): as they are, compressed past 512
+/// bytes (they never start with 0xFE: their first byte names a key tree).
+fn encode_bytes(bytes: &[u8]) -> Vec<u8> {
+    if bytes.len() <= 512 {
+        return bytes.to_vec();
+    }
+    let mut out = vec![COMPRESSED];
+    out.extend(codec::compress(bytes));
     out
 }
 
@@ -322,14 +341,13 @@ impl Store {
             blob_refs: tree("blob_refs")?,
             packs: std::sync::Mutex::new(pack::Packs::open(&dir.join("packs"))?),
             audit: tree("audit")?,
-            by_raw: tree("by_raw")?,
-            by_message_id: tree("by_message_id")?,
-            by_content: tree("by_content")?,
-            senders: tree("senders")?,
             sender_rules: tree("sender_rules")?,
             outbox: tree("outbox")?,
-            ack_times: tree("ack_times")?,
             unindexed: tree("unindexed")?,
+            key_journal: tree("key_journal")?,
+            keys: std::sync::OnceLock::new(),
+            keys_opening: std::sync::Mutex::new(()),
+            pending_keys: std::sync::RwLock::new(PendingKeys::default()),
             listing: tree("listing")?,
             meta: tree("meta")?,
             dictionaries: tree("dictionaries")?,
@@ -499,6 +517,9 @@ impl Store {
                             .insert(INDEXED_THROUGH, &self.last_id()?.to_be_bytes())
                             .map_err(store_err)?;
                     }
+                    if found < 6 {
+                        self.move_keys_out()?;
+                    }
                     if found < STORE_FORMAT {
                         self.meta
                             .insert("format", &STORE_FORMAT.to_be_bytes())
@@ -510,11 +531,113 @@ impl Store {
         }
     }
 
+    /// Up to format 5 the dedupe keys were trees of the main database: copies them into
+    /// the keys database, makes that durable, then drops them here. A crash on the way
+    /// leaves the marker at the old format, and the next open copies again (the same
+    /// values).
+    fn move_keys_out(&self) -> Result<()> {
+        let names = self.db.tree_names();
+        let old: Vec<KeyTree> = KeyTree::ALL
+            .into_iter()
+            .filter(|t| names.iter().any(|n| n.as_ref() == t.name().as_bytes()))
+            .collect();
+        if old.is_empty() {
+            return Ok(());
+        }
+        let keys = self.keys()?;
+        for &tree in &old {
+            let from = self.db.open_tree(tree.name()).map_err(store_err)?;
+            let copied = keys.copy_in(tree, &from)?;
+            tracing::info!(
+                tree = tree.name(),
+                copied,
+                "moved dedupe keys to store/keys"
+            );
+        }
+        keys.flush()?;
+        for tree in old {
+            self.db.drop_tree(tree.name()).map_err(store_err)?;
+        }
+        Ok(())
+    }
+
+    /// The keys database, opened on first use. Opening applies what the journal holds
+    /// beyond what the keys have (left by a crash between the two flushes), after
+    /// flushing the main database so that no key is durable before its record.
+    fn keys(&self) -> Result<&Keys> {
+        if let Some(keys) = self.keys.get() {
+            return Ok(keys);
+        }
+        let _opening = self
+            .keys_opening
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(keys) = self.keys.get() {
+            return Ok(keys);
+        }
+        let keys = Keys::open(&self.dir.join("keys"))?;
+        self.db.flush().map_err(store_err)?;
+        let applied = keys.applied_through()?;
+        let mut writes = KeyWrites::default();
+        let mut through = applied;
+        for item in self.key_journal.iter() {
+            let (k, v) = item.map_err(store_err)?;
+            let seq = journal_seq(&k)?;
+            if seq > applied {
+                let what = format!("key journal entry {seq}");
+                writes.extend(KeyWrites::decode(&json_of(&self.codec, &what, &v)?, &what)?);
+                through = seq;
+            }
+        }
+        if !writes.is_empty() {
+            tracing::info!(
+                from = applied + 1,
+                through,
+                "applying dedupe keys a crash left in the journal"
+            );
+            keys.apply(&writes, through)?;
+        }
+        self.forget_journal(through)?;
+        Ok(self.keys.get_or_init(|| keys))
+    }
+
+    /// Removes the journal entries through `through` (applied to the keys, durably).
+    fn forget_journal(&self, through: u64) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for k in self.key_journal.range(..=through.to_be_bytes()).keys() {
+            batch.remove(k.map_err(store_err)?);
+        }
+        self.key_journal.apply_batch(batch).map_err(store_err)
+    }
+
+    /// The value of a dedupe key: as written by a batch not applied yet, else as the keys
+    /// database has it.
+    fn key_value(&self, pending: &KeyWrites, tree: KeyTree, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(v) = pending.get(tree, key) {
+            return Ok(Some(v.to_vec()));
+        }
+        Ok(self.keys()?.get(tree, key)?.map(|v| v.to_vec()))
+    }
+
     /// Makes everything written so far durable (one fsync for a whole batch): the packs
-    /// first, so that no flushed record points at bytes not yet on disk.
+    /// first, so that no flushed record points at bytes not yet on disk; then the dedupe
+    /// keys of the batches written, so that no key is durable before its record.
     pub fn flush(&self) -> Result<()> {
         self.packs().sync()?;
         self.db.flush().map_err(store_err)?;
+        let mut pending = self
+            .pending_keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pending.writes.is_empty() {
+            return Ok(());
+        }
+        let keys = self.keys()?;
+        crate::crashpoint::hit("before-keys");
+        keys.apply(&pending.writes, pending.through)?;
+        crate::crashpoint::hit("after-keys");
+        self.forget_journal(pending.through)?;
+        pending.writes.clear();
         Ok(())
     }
 
@@ -526,9 +649,11 @@ impl Store {
 
     /// Whether these bytes were stored before (a re-read of a message already kept).
     pub fn find_same_bytes(&self, raw_sha256: &str) -> Result<Option<SubmissionId>> {
-        self.by_raw
-            .get(raw_sha256)
-            .map_err(store_err)?
+        let pending = self
+            .pending_keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.key_value(&pending.writes, KeyTree::ByRaw, raw_sha256.as_bytes())?
             .map(|id| id_from(&id))
             .transpose()
     }
@@ -554,57 +679,70 @@ impl Store {
                 legacy_blobs.insert(sha.as_str());
             }
         }
-        (
+        // sled cannot read a tree outside a transaction while inside one (its lock is
+        // global): every dedupe key the batch may look up is read before.
+        let mut before = std::collections::HashMap::new();
+        {
+            let pending = self
+                .pending_keys
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (tree, k) in batch.iter().flat_map(keys_looked_up) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = before.entry((tree, k)) {
+                    let value = self.key_value(&pending.writes, tree, &slot.key().1)?;
+                    slot.insert(value);
+                }
+            }
+        }
+        let written = std::cell::RefCell::new(KeyWrites::default());
+        let outcome = (
             &self.submissions,
             &self.raw_refs,
             &self.blob_refs,
             &self.audit,
-            &self.by_raw,
-            &self.by_message_id,
-            &self.by_content,
-            &self.senders,
             &self.meta,
             &self.outbox,
-            &self.ack_times,
             &self.listing,
+            &self.key_journal,
         )
             .transaction(
-                |(
-                    submissions,
-                    raw_refs,
-                    blob_refs,
-                    audit,
-                    by_raw,
-                    by_message_id,
-                    by_content,
-                    senders,
-                    meta,
-                    outbox,
-                    ack_times,
-                    listing,
-                )| {
+                |(submissions, raw_refs, blob_refs, audit, meta, outbox, listing, key_journal)| {
+                    // A transaction sled retries starts again from nothing.
+                    written.borrow_mut().clear();
                     let trees = ArrivalTrees {
                         submissions,
                         raw_refs,
                         blob_refs,
                         audit,
-                        by_raw,
-                        by_message_id,
-                        by_content,
-                        senders,
                         listing,
                         meta,
                         outbox,
-                        ack_times,
                     };
-                    batch
+                    let keys = KeyView {
+                        before: &before,
+                        written: &written,
+                    };
+                    let stored = batch
                         .iter()
-                        .map(|new| self.insert_in(&trees, new, &legacy_blobs))
-                        .collect::<Abortable<Vec<Stored>>>()
+                        .map(|new| self.insert_in(&trees, &keys, new, &legacy_blobs))
+                        .collect::<Abortable<Vec<Stored>>>()?;
+                    let seq = next_counter(meta, "next_key_batch")?;
+                    let journal = encode_bytes(&written.borrow().encode());
+                    key_journal.insert(&seq.to_be_bytes(), journal)?;
+                    Ok((stored, seq))
                 },
             )
-            .map_err(tx_err)
-            .inspect(|_| {
+            .map_err(tx_err);
+        let stored = outcome.map(|(stored, seq)| {
+            let mut pending = self
+                .pending_keys
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            pending.writes.extend(written.into_inner());
+            pending.through = seq;
+            stored
+        });
+        stored.inspect(|_| {
                 // The batch is written either way: a dictionary is only a saving, so a
                 // failure to train one is reported, not passed on to the batch.
                 if let Err(e) = self.train_dictionaries_when_due() {
@@ -617,11 +755,12 @@ impl Store {
     fn insert_in(
         &self,
         t: &ArrivalTrees<'_>,
+        keys: &KeyView<'_>,
         new: &NewSubmission,
         legacy_blobs: &std::collections::HashSet<&str>,
     ) -> Abortable<Stored> {
         let sha = new.submission.raw_sha256.as_bytes();
-        if let Some(id) = t.by_raw.get(sha)? {
+        if let Some(id) = keys.get(KeyTree::ByRaw, sha)? {
             return Ok(Stored::Duplicate(DuplicateOf::SameBytes(
                 id_from(&id).map_err(Abort)?,
             )));
@@ -632,7 +771,7 @@ impl Store {
         let mut free_message_id = None;
         let mut free_content = false;
         if let Some(mid) = &new.dedupe_message_id {
-            match t.by_message_id.get(mid.as_bytes())? {
+            match keys.get(KeyTree::ByMessageId, mid.as_bytes())? {
                 Some(id) => {
                     copy_of = Some(DuplicateOf::SameMessageId(id_from(&id).map_err(Abort)?));
                 }
@@ -642,7 +781,7 @@ impl Store {
         if copy_of.is_none()
             && let Some(ck) = &new.content_key
         {
-            match t.by_content.get(ck.as_bytes())? {
+            match keys.get(KeyTree::ByContent, ck.as_bytes())? {
                 Some(id) => copy_of = Some(DuplicateOf::SameContent(id_from(&id).map_err(Abort)?)),
                 None => free_content = true,
             }
@@ -657,7 +796,7 @@ impl Store {
                 t.submissions
                     .insert(&k, encode_as(&self.codec, Kind::Record, &original))?;
             }
-            t.by_raw.insert(sha, &k)?;
+            keys.set(KeyTree::ByRaw, sha, &k);
             next_counter_from(t.meta, "counter:duplicates", 0)?;
             return Ok(Stored::Duplicate(dup));
         }
@@ -672,9 +811,8 @@ impl Store {
         let earlier_from_sender = if address.is_empty() {
             None
         } else {
-            t.senders
-                .get(address)?
-                .and_then(|b| b.as_ref().try_into().ok())
+            keys.get(KeyTree::Senders, address)?
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
                 .map(u64::from_be_bytes)
         };
         if earlier_from_sender.is_none()
@@ -700,21 +838,21 @@ impl Store {
         }
         t.submissions
             .insert(&k, encode_as(&self.codec, Kind::Record, &record))?;
-        t.by_raw.insert(sha, &k)?;
+        keys.set(KeyTree::ByRaw, sha, &k);
         if let Some(mid) = &record.headers.message_id
             && (free_message_id == Some(mid.as_str())
-                || t.by_message_id.get(mid.as_bytes())?.is_none())
+                || keys.get(KeyTree::ByMessageId, mid.as_bytes())?.is_none())
         {
-            t.by_message_id.insert(mid.as_bytes(), &k)?;
+            keys.set(KeyTree::ByMessageId, mid.as_bytes(), &k);
         }
         if let Some(ck) = &new.content_key
-            && (free_content || t.by_content.get(ck.as_bytes())?.is_none())
+            && (free_content || keys.get(KeyTree::ByContent, ck.as_bytes())?.is_none())
         {
-            t.by_content.insert(ck.as_bytes(), &k)?;
+            keys.set(KeyTree::ByContent, ck.as_bytes(), &k);
         }
         if !address.is_empty() {
             let n = earlier_from_sender.unwrap_or(0) + 1;
-            t.senders.insert(address, &n.to_be_bytes())?;
+            keys.set(KeyTree::Senders, address, &n.to_be_bytes());
         }
         t.listing.insert(&listing_key(&record), self.row(&record))?;
         next_counter_from(t.meta, &count_key(record.state), 0)?;
@@ -737,10 +875,9 @@ impl Store {
         )?;
         if let Some(ack) = &new.ack {
             let to = ack.draft.to.join(",");
-            let recent = t
-                .ack_times
-                .get(to.as_bytes())?
-                .and_then(|b| b.as_ref().try_into().ok())
+            let recent = keys
+                .get(KeyTree::AckTimes, to.as_bytes())?
+                .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
                 .map(i64::from_be_bytes)
                 .is_some_and(|last| now.as_second() - last < ack.min_interval_secs);
             if !recent {
@@ -750,8 +887,11 @@ impl Store {
                     &seq.to_be_bytes(),
                     encode_as(&self.codec, Kind::Outbox, &mail),
                 )?;
-                t.ack_times
-                    .insert(to.as_bytes(), &now.as_second().to_be_bytes())?;
+                keys.set(
+                    KeyTree::AckTimes,
+                    to.as_bytes(),
+                    &now.as_second().to_be_bytes(),
+                );
             }
         }
         Ok(Stored::Inserted(Box::new(record)))
@@ -1002,7 +1142,11 @@ impl Store {
 
     /// Bytes on disk: sled's files and the packs.
     pub fn disk_size(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk().map_err(store_err)? + self.packs().disk_size())
+        let keys = match self.keys.get() {
+            Some(keys) => keys.db().size_on_disk().map_err(store_err)?,
+            None => dir_bytes(&self.dir.join("keys")),
+        };
+        Ok(self.db.size_on_disk().map_err(store_err)? + keys + self.packs().disk_size())
     }
 
     /// Every submission, in id order.
@@ -1359,19 +1503,215 @@ struct ArrivalTrees<'a> {
     raw_refs: &'a TransactionalTree,
     blob_refs: &'a TransactionalTree,
     audit: &'a TransactionalTree,
-    by_raw: &'a TransactionalTree,
-    by_message_id: &'a TransactionalTree,
-    by_content: &'a TransactionalTree,
-    senders: &'a TransactionalTree,
     listing: &'a TransactionalTree,
     meta: &'a TransactionalTree,
     outbox: &'a TransactionalTree,
-    ack_times: &'a TransactionalTree,
+}
+
+/// The dedupe keys a new submission may look up (see [`Store::insert_in`]).
+fn keys_looked_up(new: &NewSubmission) -> Vec<(KeyTree, Vec<u8>)> {
+    let mut keys = vec![(
+        KeyTree::ByRaw,
+        new.submission.raw_sha256.clone().into_bytes(),
+    )];
+    for mid in [&new.dedupe_message_id, &new.submission.headers.message_id]
+        .into_iter()
+        .flatten()
+    {
+        keys.push((KeyTree::ByMessageId, mid.clone().into_bytes()));
+    }
+    if let Some(ck) = &new.content_key {
+        keys.push((KeyTree::ByContent, ck.clone().into_bytes()));
+    }
+    keys.push((
+        KeyTree::Senders,
+        new.submission.author.address.clone().into_bytes(),
+    ));
+    if let Some(ack) = &new.ack {
+        keys.push((KeyTree::AckTimes, ack.draft.to.join(",").into_bytes()));
+    }
+    keys
+}
+
+/// The dedupe keys as an arriving batch sees them: its own writes, then the values read
+/// before its transaction (of batches not applied yet, else of the keys database).
+struct KeyView<'a> {
+    before: &'a std::collections::HashMap<(KeyTree, Vec<u8>), Option<Vec<u8>>>,
+    written: &'a std::cell::RefCell<KeyWrites>,
+}
+
+impl KeyView<'_> {
+    fn get(&self, tree: KeyTree, key: &[u8]) -> Abortable<Option<Vec<u8>>> {
+        if let Some(v) = self.written.borrow().get(tree, key) {
+            return Ok(Some(v.to_vec()));
+        }
+        match self.before.get(&(tree, key.to_vec())) {
+            Some(v) => Ok(v.clone()),
+            None => Err(Abort(Error::Store(format!(
+                "the dedupe key {:?} in {} was not read before the batch (a bug: please report it)",
+                String::from_utf8_lossy(key),
+                tree.name()
+            )))),
+        }
+    }
+
+    fn set(&self, tree: KeyTree, key: &[u8], value: &[u8]) {
+        self.written.borrow_mut().set(tree, key, value);
+    }
+}
+
+/// Key writes journalled by committed batches, not yet applied to the keys database.
+#[derive(Default)]
+struct PendingKeys {
+    writes: KeyWrites,
+    /// The last of those batches' journal entry.
+    through: u64,
+}
+
+/// The bytes of the files under `dir` (0 if it does not exist).
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+                _ => e.metadata().map_or(0, |m| m.len()),
+            })
+            .sum()
+    })
+}
+
+/// A journal entry's sequence number.
+fn journal_seq(key: &[u8]) -> Result<u64> {
+    key.try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| Error::Corrupt {
+            key: format!("{key:?}"),
+            message: "a key journal entry's key is not 8 bytes".into(),
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Author, MailHeaders};
+
+    fn arrival(n: u32, message_id: &str) -> NewSubmission {
+        NewSubmission {
+            submission: Submission {
+                v: RECORD_VERSION,
+                id: SubmissionId(0),
+                state: State::Pending,
+                reason: None,
+                received: jiff::Timestamp::UNIX_EPOCH,
+                origin: crate::model::Origin {
+                    source: "test".into(),
+                    location: format!("m{n}"),
+                },
+                subject: format!("S{n}"),
+                author: Author {
+                    name: "A".into(),
+                    address: "a@x.org".into(),
+                    affiliation: None,
+                },
+                headers: MailHeaders {
+                    message_id: Some(message_id.into()),
+                    ..MailHeaders::default()
+                },
+                lang: Some(Lang::En),
+                lang_confidence: 1.0,
+                other_langs: vec![],
+                question: None,
+                routed_by: None,
+                objectives: vec![],
+                body: format!("text {n}"),
+                quoted: String::new(),
+                signature: String::new(),
+                body_source: "text/plain".into(),
+                attachments: vec![],
+                flags: vec![],
+                raw_sha256: format!("sha-{n}"),
+                raw_size: 1,
+                duplicates: 0,
+                approvals: vec![],
+                decision: None,
+                revisions: vec![],
+            },
+            raw: None,
+            blobs: vec![],
+            dedupe_message_id: Some(message_id.into()),
+            content_key: Some(format!("content-{n}")),
+            first_time_flag: Some(Flag::new(crate::model::FlagKind::FirstTimeSender, "first")),
+            actor: "test".into(),
+            ack: None,
+        }
+    }
+
+    fn outcome(stored: &[Stored]) -> Vec<String> {
+        stored
+            .iter()
+            .map(|s| match s {
+                Stored::Inserted(r) => format!("new {} flags {}", r.id, r.flags.len()),
+                Stored::Duplicate(d) => format!("{d:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_see_the_keys_of_batches_not_flushed_yet_and_of_a_journal_left_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), Duration::from_secs(1)).expect("open");
+        let first = store.insert_batch(&[arrival(1, "<a@x>")]).expect("first");
+        assert_eq!(outcome(&first), ["new 1 flags 1"], "a first-time sender");
+        // Not flushed: the keys are only in the journal and in memory.
+        let second = store
+            .insert_batch(&[
+                arrival(1, "<a@x>"),
+                arrival(2, "<a@x>"),
+                arrival(3, "<c@x>"),
+            ])
+            .expect("second");
+        assert_eq!(
+            outcome(&second),
+            [
+                "SameBytes(SubmissionId(1))",
+                "SameMessageId(SubmissionId(1))",
+                "new 2 flags 0",
+            ],
+            "the second batch knows the first's bytes, Message-ID and sender"
+        );
+        assert_eq!(
+            store.find_same_bytes("sha-3").expect("lookup"),
+            Some(SubmissionId(2))
+        );
+        // Durable records, keys not applied: what a crash between the two flushes leaves.
+        store.db.flush().expect("flush the records only");
+        drop(store);
+        let store = Store::open(dir.path(), Duration::from_secs(1)).expect("reopen");
+        assert_eq!(store.key_journal.len(), 2, "both batches journalled");
+        assert_eq!(
+            store.find_same_bytes("sha-3").expect("lookup"),
+            Some(SubmissionId(2))
+        );
+        assert_eq!(
+            store.key_journal.len(),
+            0,
+            "applied on opening the keys, then cleared"
+        );
+        let third = store.insert_batch(&[arrival(4, "<c@x>")]).expect("third");
+        assert_eq!(outcome(&third), ["SameMessageId(SubmissionId(2))"]);
+        store.flush().expect("flush");
+        assert_eq!(
+            store.key_journal.len(),
+            0,
+            "a flush applies and clears the journal"
+        );
+        assert_eq!(
+            store.keys().expect("keys").applied_through().expect("read"),
+            3,
+            "three batches applied"
+        );
+    }
 
     #[test]
     fn a_newer_format_is_refused_and_names_the_fix() {

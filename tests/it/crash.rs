@@ -61,12 +61,16 @@ fn run_with_crash_in(ws: Workspace, point: &str) {
 #[test]
 fn crashes_while_the_next_batch_is_read_ahead_lose_and_duplicate_nothing() {
     // after-store:6 is in the second batch, the third being prepared meanwhile;
-    // after-flush and after-release stop after the first batch, the second read ahead.
+    // after-flush and after-release stop after the first batch, the second read ahead;
+    // before-keys:2 stops in the second batch's flush, the first batch's dedupe keys
+    // applied, the second's only in the journal.
     for point in [
         "after-store:6",
         "after-flush",
         "after-release",
         "after-index",
+        "before-keys:2",
+        "after-keys:2",
     ] {
         run_with_crash_in(small_batches(), point);
     }
@@ -95,6 +99,18 @@ fn crash_after_indexing() {
 #[test]
 fn crash_before_the_flush() {
     run_with_crash("before-flush");
+}
+
+/// The records are durable, their dedupe keys only in the journal: the re-run must still
+/// know every message it stored (the Maildir was not released), from the journal.
+#[test]
+fn crash_after_the_records_are_durable_before_their_dedupe_keys() {
+    run_with_crash("before-keys");
+}
+
+#[test]
+fn crash_after_the_dedupe_keys_before_the_journal_is_cleared() {
+    run_with_crash("after-keys");
 }
 
 /// A small seeded generator: the kill points differ between runs of the loop but not
