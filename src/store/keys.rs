@@ -212,7 +212,8 @@ impl Keys {
             let (k, v) = item.map_err(store_err)?;
             batch.insert(k, v);
             copied += 1;
-            if copied.is_multiple_of(10_000) {
+            // Batches as large as ingest's: larger ones leave sled's pages fragmented.
+            if copied.is_multiple_of(500) {
                 self.tree(tree)
                     .apply_batch(std::mem::take(&mut batch))
                     .map_err(store_err)?;
