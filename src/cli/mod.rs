@@ -155,6 +155,18 @@ impl Context {
 }
 
 /// Runs the command line and returns the process exit code.
+/// Turns transparent huge pages off for this process. A command that opens the store
+/// faults in ~50 MB of fresh memory (sled's page table): with huge pages, which mimalloc
+/// asks for, `show` at 100,000 submissions takes 36 ms instead of 46-52 (1,200 page faults
+/// instead of 9,300). Bulk work allocates and frees for minutes, and there huge pages held
+/// 50-60 MB more at the peak of a 100,000-message ingest for no speed.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::thread::disable_transparent_huge_pages(true) {
+        tracing::debug!(error = %e, "could not turn transparent huge pages off");
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Logs on stderr: the worker says what it does; other commands only warn.
@@ -175,6 +187,13 @@ pub fn main() -> ExitCode {
         )
         .init();
     let pipe_mode = matches!(&cli.command, Command::Ingest(i) if i.is_pipe());
+    let bulk = matches!(
+        &cli.command,
+        Command::Watch(_) | Command::Reindex(_) | Command::Backup(_) | Command::Restore(_)
+    ) || matches!(&cli.command, Command::Ingest(_) if !pipe_mode);
+    if bulk {
+        without_huge_pages();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
