@@ -248,7 +248,7 @@ fn id_from(bytes: &[u8]) -> Result<SubmissionId> {
     Ok(SubmissionId(u64::from_be_bytes(arr)))
 }
 
-/// Marks a zstd-compressed JSON record (0xFE never starts UTF-8 JSON).
+/// Marks a zstd-compressed value (0xFE starts neither UTF-8 JSON nor a journal entry).
 const COMPRESSED: u8 = 0xFE;
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
@@ -258,23 +258,17 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
 /// Encodes a small value that has no dictionary (a pack reference, a sender rule): JSON,
 /// compressed past 512 bytes.
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let json = to_json(value);
-    if json.len() <= 512 {
-        return json;
-    }
-    let mut out = vec![COMPRESSED];
-    out.extend(codec::compress(&json));
-    out
+    encode_bytes(to_json(value))
 }
 
-/// Encodes bytes that are not JSON (a journal entry): as they are, compressed past 512
-/// bytes (they never start with 0xFE: their first byte names a key tree).
-fn encode_bytes(bytes: &[u8]) -> Vec<u8> {
+/// Encodes stored bytes as they are, compressed past 512 bytes: JSON, or a journal entry
+/// (which never starts with 0xFE either: its first byte names a key tree).
+fn encode_bytes(bytes: Vec<u8>) -> Vec<u8> {
     if bytes.len() <= 512 {
-        return bytes.to_vec();
+        return bytes;
     }
     let mut out = vec![COMPRESSED];
-    out.extend(codec::compress(bytes));
+    out.extend(codec::compress(&bytes));
     out
 }
 
@@ -727,7 +721,7 @@ impl Store {
                         .map(|new| self.insert_in(&trees, &keys, new, &legacy_blobs))
                         .collect::<Abortable<Vec<Stored>>>()?;
                     let seq = next_counter(meta, "next_key_batch")?;
-                    let journal = encode_bytes(&written.borrow().encode());
+                    let journal = encode_bytes(written.borrow().encode());
                     key_journal.insert(&seq.to_be_bytes(), journal)?;
                     Ok((stored, seq))
                 },
