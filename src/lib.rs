@@ -8,6 +8,9 @@
 //! lets the source release the message; the [`index`] (tantivy) follows the store and can
 //! always be rebuilt from it.
 
+// No unsafe code in the library (the binary sets the allocator's options, `src/main.rs`).
+#![forbid(unsafe_code)]
+
 pub mod check;
 pub mod classify;
 pub mod clock;
