@@ -199,8 +199,7 @@ impl Keys {
         self.meta
             .insert(APPLIED_THROUGH, &through.to_be_bytes())
             .map_err(store_err)?;
-        self.db.flush().map_err(store_err)?;
-        Ok(())
+        self.flush()
     }
 
     /// Copies every entry of `from` (the tree of that name in a format 5 store) into

@@ -1563,7 +1563,7 @@ struct PendingKeys {
 }
 
 /// The bytes of the files under `dir` (0 if it does not exist).
-fn dir_bytes(dir: &Path) -> u64 {
+pub(super) fn dir_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir).map_or(0, |entries| {
         entries
             .flatten()

@@ -175,14 +175,7 @@ impl Packs {
 
     /// Total bytes in all packs (for statistics).
     pub fn disk_size(&self) -> u64 {
-        std::fs::read_dir(&self.dir)
-            .map(|rd| {
-                rd.flatten()
-                    .filter_map(|e| e.metadata().ok())
-                    .map(|m| m.len())
-                    .sum()
-            })
-            .unwrap_or(0)
+        super::dir_bytes(&self.dir)
     }
 }
 
