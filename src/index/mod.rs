@@ -15,6 +15,7 @@ mod pairs;
 pub mod query;
 mod schema;
 mod search;
+mod stems;
 
 use std::path::{Path, PathBuf};
 

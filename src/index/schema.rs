@@ -5,12 +5,13 @@ use tantivy::schema::{
     FAST, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
+    TextAnalyzer,
 };
 use tantivy::{DateTime, Index, TantivyDocument};
 
 use super::pairs::WordPairs;
+use super::stems::CachedStemmer;
 use crate::model::{Lang, Submission};
 
 /// The schema's version, written beside the index.
@@ -132,7 +133,7 @@ fn analyzer(language: Option<Language>) -> TextAnalyzer {
         Some(language) => base
             .filter(StopWordFilter::new(language).expect("tantivy ships stop words for en, fr, es"))
             .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(language))
+            .filter(CachedStemmer::new(language).expect("the index analyses only en, fr and es"))
             .filter(WordPairs)
             .build(),
         None => base.filter(AsciiFoldingFilter).filter(WordPairs).build(),
