@@ -74,14 +74,18 @@ fn letters(text: &str) -> usize {
 /// `declared` (Content-Language) decides only when the text itself cannot.
 pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
     let sample = prefix(text, PREFIX_BYTES);
-    let sample: String = if letters(sample) < 2 * MIN_LETTERS {
-        format!("{subject}\n{sample}")
+    let text_letters = letters(sample);
+    let (sample, sample_letters): (String, usize) = if text_letters < 2 * MIN_LETTERS {
+        (
+            format!("{subject}\n{sample}"),
+            text_letters + letters(subject),
+        )
     } else {
-        sample.to_string()
+        (sample.to_string(), text_letters)
     };
     let declared = declared.iter().find_map(|d| Lang::from_tag(d));
 
-    if letters(&sample) < MIN_LETTERS {
+    if sample_letters < MIN_LETTERS {
         return undetermined(declared, "too little text to tell the language");
     }
 
@@ -156,22 +160,25 @@ fn undetermined(declared: Option<Lang>, why: &str) -> Detection {
 /// Flags a contribution whose long paragraphs are in different languages, each holding at
 /// least a quarter of the text. Reads the start of the first paragraphs only.
 fn mixed(text: &str, detection: &mut Detection) {
-    let long: Vec<&str> = text
+    // Each long paragraph's voting start, with its letters.
+    let long: Vec<(&str, usize)> = text
         .split("\n\n")
-        .filter(|p| letters(prefix(p, PARAGRAPH_BYTES)) >= MIN_PARAGRAPH_LETTERS)
+        .map(|p| prefix(p, PARAGRAPH_BYTES))
+        .map(|p| (p, letters(p)))
+        .filter(|(_, n)| *n >= MIN_PARAGRAPH_LETTERS)
         .collect();
     if long.len() < 2 {
         return;
     }
     // The common case costs two detections: a mixed contribution switches language
     // between its first and last paragraphs. Only then are the others consulted.
-    let first = ALLOWED.detect(prefix(long[0], PARAGRAPH_BYTES));
-    let last = ALLOWED.detect(prefix(long[long.len() - 1], PARAGRAPH_BYTES));
+    let first = ALLOWED.detect(long[0].0);
+    let last = ALLOWED.detect(long[long.len() - 1].0);
     match (first, last) {
         (Some(a), Some(b)) if a.lang() != b.lang() => {}
         _ => return,
     }
-    let paragraphs: Vec<&str> = if long.len() <= FIRST_PARAGRAPHS + LAST_PARAGRAPHS {
+    let paragraphs: Vec<(&str, usize)> = if long.len() <= FIRST_PARAGRAPHS + LAST_PARAGRAPHS {
         long
     } else {
         long[..FIRST_PARAGRAPHS]
@@ -179,14 +186,10 @@ fn mixed(text: &str, detection: &mut Detection) {
             .chain(&long[long.len() - LAST_PARAGRAPHS..])
             .copied()
             .collect()
-    }
-    .into_iter()
-    .map(|p| prefix(p, PARAGRAPH_BYTES))
-    .collect();
+    };
     let mut share: Vec<(Lang, usize)> = Vec::new();
     let mut total = 0usize;
-    for paragraph in paragraphs {
-        let n = letters(paragraph);
+    for (paragraph, n) in paragraphs {
         let Some(info) = ALLOWED.detect(paragraph) else {
             continue;
         };
