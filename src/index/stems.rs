@@ -19,6 +19,9 @@ pub const MAX_REMEMBERED: usize = 10_000;
 /// Longest word remembered: longer ones are rare and stemmed every time.
 const MAX_REMEMBERED_BYTES: usize = 24;
 
+/// Words already stemmed → their stems.
+type Stems = HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>;
+
 /// The filter, for one of the consultation's languages.
 #[derive(Clone, Copy)]
 pub struct CachedStemmer {
@@ -47,7 +50,7 @@ impl TokenFilter for CachedStemmer {
     fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemmerFilter<T> {
         CachedStemmerFilter {
             stemmer: self.stemmer,
-            stems: HashMap::default(),
+            stems: Stems::default(),
             inner: tokenizer,
         }
     }
@@ -57,7 +60,7 @@ impl TokenFilter for CachedStemmer {
 #[derive(Clone)]
 pub struct CachedStemmerFilter<T> {
     stemmer: frostem::Stemmer,
-    stems: HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
+    stems: Stems,
     inner: T,
 }
 
@@ -77,7 +80,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 pub struct CachedStemmerStream<'a, S> {
     tail: S,
     stemmer: frostem::Stemmer,
-    stems: &'a mut HashMap<Box<str>, Box<str>, foldhash::fast::RandomState>,
+    stems: &'a mut Stems,
 }
 
 impl<S: TokenStream> TokenStream for CachedStemmerStream<'_, S> {
