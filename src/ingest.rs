@@ -856,8 +856,8 @@ const MAX_WORKERS: usize = 8;
 /// up to [`MAX_WORKERS`]), started once per process. A thread started for each batch
 /// would leave its allocator pages behind when it ends, still holding the prepared
 /// messages until they are written: a 100,000-message ingest started 253 such threads
-/// and peaked about 20 MB higher (median 313 MB against 291). `None` on one core, or if no thread could be started
-/// (then the calling thread prepares everything).
+/// and peaked about 20 MB higher (median 313 MB against 291). `None` on one core, or if
+/// no thread could be started (then the calling thread prepares everything).
 fn preparers() -> Option<&'static rayon::ThreadPool> {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     POOL.get_or_init(|| {
