@@ -373,7 +373,7 @@ pub fn decide(
                 reason: p.audit_reason.clone(),
                 at: now,
             },
-            mail.as_ref(),
+            mail.as_ref().map(|m| m as &dyn crate::store::Outgoing),
         )?;
         crate::crashpoint::hit("after-decision");
     }

@@ -8,15 +8,14 @@
 //! address; every message carries `Auto-Submitted`; a sender gets at most one
 //! acknowledgement per configured interval.
 
+mod drafts;
 pub mod send;
 pub mod templates;
 
-use jiff::Timestamp;
+pub use drafts::{OutboxDraft, ack_request, decision_mail, digest_mail, message_id};
 
 use crate::config::Config;
-use crate::model::{FlagKind, Lang, MailKind, State, Submission, SubmissionId};
-use crate::parse::ParsedMessage;
-use crate::store::{AckRequest, OutboxDraft};
+use crate::model::Submission;
 
 /// The domain of our Message-IDs: the From address's.
 pub fn domain(config: &Config) -> String {
@@ -73,94 +72,4 @@ pub fn may_answer(config: &Config, s: &Submission) -> bool {
         && h.return_path.as_deref() != Some("")
         && !ours
         && !no_reply
-}
-
-/// The acknowledgement to queue with a newly stored submission, if one is due.
-pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> Option<AckRequest> {
-    let n = &config.notify;
-    let suppress = parsed.extra("x-auto-response-suppress").is_some_and(|v| {
-        let v = v.to_ascii_lowercase();
-        v.contains("all") || v.contains("autoreply")
-    });
-    // Answering spam or forged mail is backscatter: hold it silently.
-    let suspicious = s.has_flag(FlagKind::Spam) || s.has_flag(FlagKind::AuthFail);
-    if !n.acknowledge
-        || s.state != State::Pending
-        || suppress
-        || suspicious
-        || !may_answer(config, s)
-    {
-        return None;
-    }
-    Some(AckRequest {
-        draft: OutboxDraft {
-            kind: MailKind::Ack,
-            submission: None,
-            to: vec![s.author.address.clone()],
-            lang: s.lang.unwrap_or(Lang::En),
-            reason: None,
-            digest: Vec::new(),
-            domain: domain(config),
-            created: s.received,
-        },
-        min_interval_secs: (n.ack_interval_hours * 3600) as i64,
-    })
-}
-
-/// The message a decision sends, if any: a final approval or a rejection of a submission
-/// that may be answered. Partial approvals (peer review), releases, edits and reopenings
-/// send nothing.
-pub fn decision_mail(
-    config: &Config,
-    before: &Submission,
-    after: &Submission,
-    now: Timestamp,
-) -> Option<OutboxDraft> {
-    if !config.notify.notify_decisions || before.state == after.state {
-        return None;
-    }
-    // Mail that was ignored or quarantined on arrival was never acknowledged: answering
-    // its rejection could start a loop with an auto-responder.
-    if matches!(before.state, State::Ignored | State::Quarantined) {
-        return None;
-    }
-    let kind = match after.state {
-        State::Approved => MailKind::Approved,
-        State::Rejected => MailKind::Rejected,
-        _ => return None,
-    };
-    if !may_answer(config, after) {
-        return None;
-    }
-    Some(OutboxDraft {
-        kind,
-        submission: Some(after.id),
-        to: vec![after.author.address.clone()],
-        lang: after.lang.unwrap_or(Lang::En),
-        reason: after.decision.as_ref().and_then(|d| d.reason.clone()),
-        digest: Vec::new(),
-        domain: domain(config),
-        created: now,
-    })
-}
-
-/// The digest of new pending submissions for the moderators, when one is configured.
-pub fn digest_mail(
-    config: &Config,
-    new_pending: &[SubmissionId],
-    now: Timestamp,
-) -> Option<OutboxDraft> {
-    if config.notify.digest_to.is_empty() || new_pending.is_empty() {
-        return None;
-    }
-    Some(OutboxDraft {
-        kind: MailKind::Digest,
-        submission: None,
-        to: config.notify.digest_to.clone(),
-        lang: Lang::En,
-        reason: None,
-        digest: new_pending.to_vec(),
-        domain: domain(config),
-        created: now,
-    })
 }

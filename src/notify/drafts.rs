@@ -1,0 +1,161 @@
+//! What a message out is, before the store numbers it: acknowledgements, decisions and
+//! the digest, and our Message-IDs.
+
+use jiff::Timestamp;
+
+use super::{domain, may_answer};
+use crate::config::Config;
+use crate::model::{
+    FlagKind, Lang, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, State, Submission,
+    SubmissionId,
+};
+use crate::parse::ParsedMessage;
+use crate::store::{Ack, Outgoing};
+
+/// A message to put in the outbox in the same transaction as a change.
+#[derive(Debug, Clone)]
+pub struct OutboxDraft {
+    /// What it is about.
+    pub kind: MailKind,
+    /// The submission (for an acknowledgement: filled with the new id).
+    pub submission: Option<SubmissionId>,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Language.
+    pub lang: Lang,
+    /// A rejection's reason.
+    pub reason: Option<String>,
+    /// The submissions a digest lists.
+    pub digest: Vec<SubmissionId>,
+    /// The domain of our Message-IDs.
+    pub domain: String,
+    /// When the event happened.
+    pub created: jiff::Timestamp,
+}
+
+/// Our Message-ID for outbox message number `seq` of `kind` about `submission` (fixed when
+/// the message is queued, so that a retry sends the same one).
+pub fn message_id(
+    kind: MailKind,
+    submission: Option<SubmissionId>,
+    seq: u64,
+    domain: &str,
+) -> String {
+    let about = submission.map_or("digest".to_string(), |s| s.to_string());
+    format!("hubmail.{}.{about}.{seq}@{domain}", kind.as_str())
+}
+
+impl Outgoing for OutboxDraft {
+    fn numbered(&self, seq: u64, submission: Option<SubmissionId>) -> OutboxEntry {
+        let draft = self;
+        let submission = submission.or(draft.submission);
+        OutboxEntry {
+            v: RECORD_VERSION,
+            seq,
+            kind: draft.kind,
+            submission,
+            to: draft.to.clone(),
+            lang: draft.lang,
+            message_id: message_id(draft.kind, submission, seq, &draft.domain),
+            created: draft.created,
+            reason: draft.reason.clone(),
+            digest: draft.digest.clone(),
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_attempt: draft.created,
+            last_error: None,
+            sent_at: None,
+        }
+    }
+}
+
+/// The acknowledgement to queue with a newly stored submission, if one is due.
+pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> Option<Ack> {
+    let n = &config.notify;
+    let suppress = parsed.extra("x-auto-response-suppress").is_some_and(|v| {
+        let v = v.to_ascii_lowercase();
+        v.contains("all") || v.contains("autoreply")
+    });
+    // Answering spam or forged mail is backscatter: hold it silently.
+    let suspicious = s.has_flag(FlagKind::Spam) || s.has_flag(FlagKind::AuthFail);
+    if !n.acknowledge
+        || s.state != State::Pending
+        || suppress
+        || suspicious
+        || !may_answer(config, s)
+    {
+        return None;
+    }
+    Some(Ack {
+        throttle_key: s.author.address.clone(),
+        mail: Box::new(OutboxDraft {
+            kind: MailKind::Ack,
+            submission: None,
+            to: vec![s.author.address.clone()],
+            lang: s.lang.unwrap_or(Lang::En),
+            reason: None,
+            digest: Vec::new(),
+            domain: domain(config),
+            created: s.received,
+        }),
+        min_interval_secs: (n.ack_interval_hours * 3600) as i64,
+    })
+}
+
+/// The message a decision sends, if any: a final approval or a rejection of a submission
+/// that may be answered. Partial approvals (peer review), releases, edits and reopenings
+/// send nothing.
+pub fn decision_mail(
+    config: &Config,
+    before: &Submission,
+    after: &Submission,
+    now: Timestamp,
+) -> Option<OutboxDraft> {
+    if !config.notify.notify_decisions || before.state == after.state {
+        return None;
+    }
+    // Mail that was ignored or quarantined on arrival was never acknowledged: answering
+    // its rejection could start a loop with an auto-responder.
+    if matches!(before.state, State::Ignored | State::Quarantined) {
+        return None;
+    }
+    let kind = match after.state {
+        State::Approved => MailKind::Approved,
+        State::Rejected => MailKind::Rejected,
+        _ => return None,
+    };
+    if !may_answer(config, after) {
+        return None;
+    }
+    Some(OutboxDraft {
+        kind,
+        submission: Some(after.id),
+        to: vec![after.author.address.clone()],
+        lang: after.lang.unwrap_or(Lang::En),
+        reason: after.decision.as_ref().and_then(|d| d.reason.clone()),
+        digest: Vec::new(),
+        domain: domain(config),
+        created: now,
+    })
+}
+
+/// The digest of new pending submissions for the moderators, when one is configured.
+pub fn digest_mail(
+    config: &Config,
+    new_pending: &[SubmissionId],
+    now: Timestamp,
+) -> Option<OutboxDraft> {
+    if config.notify.digest_to.is_empty() || new_pending.is_empty() {
+        return None;
+    }
+    Some(OutboxDraft {
+        kind: MailKind::Digest,
+        submission: None,
+        to: config.notify.digest_to.clone(),
+        lang: Lang::En,
+        reason: None,
+        digest: new_pending.to_vec(),
+        domain: domain(config),
+        created: now,
+    })
+}

@@ -1,0 +1,113 @@
+//! Changes to a stored submission (decisions, edits, assignments): record, audit entry,
+//! listing row, index mark and mail in one transaction, refused when the record changed
+//! since it was read.
+
+use sled::transaction::{ConflictableTransactionError, Transactional};
+
+use super::codec::Kind;
+use super::encoding::{decode, encode_as, key, tx_err};
+use super::listing::{add_to_count, listing_key};
+use super::outbox::{Outgoing, queue};
+use super::{Store, audit_entry};
+use crate::model::{AuditEntry, RECORD_VERSION, Submission};
+use crate::{Error, Result};
+
+impl Store {
+    /// Replaces a submission's record with `after`, appends the audit entry and marks it
+    /// for re-indexing, in one transaction, but only if the stored record still equals
+    /// `before`: when another process changed it meanwhile, nothing is written and the
+    /// error says what the submission is now.
+    pub fn replace(
+        &self,
+        before: &Submission,
+        after: &Submission,
+        audit: &AuditDraft,
+        mail: Option<&dyn Outgoing>,
+    ) -> Result<()> {
+        let k = key(before.id);
+        let expected = encode_as(&self.codec, Kind::Record, before);
+        let at = audit.at;
+        (
+            &self.submissions,
+            &self.audit,
+            &self.unindexed,
+            &self.meta,
+            &self.outbox,
+            &self.listing,
+        )
+            .transaction(|(subs, audit_tree, unindexed, meta, outbox, listing)| {
+                let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
+                    Error::NoSuchSubmission(before.id.0),
+                ))?;
+                // Compare records, not bytes: a record written by an older format reads
+                // equal to `before` but encodes differently.
+                if current.as_ref() != expected.as_slice() {
+                    let now: Submission =
+                        decode(&self.codec, &format!("submission {}", before.id), &current)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                    if now != *before {
+                        return Err(ConflictableTransactionError::Abort(Error::Refused(
+                            conflict_message(&now),
+                        )));
+                    }
+                }
+                subs.insert(&k, encode_as(&self.codec, Kind::Record, after))?;
+                unindexed.insert(&k, &[])?;
+                listing.remove(&listing_key(before))?;
+                listing.insert(&listing_key(after), self.row(after))?;
+                if before.state != after.state {
+                    add_to_count(meta, before.state, -1)?;
+                    add_to_count(meta, after.state, 1)?;
+                }
+                audit_entry(&self.codec, (audit_tree, meta), |seq| AuditEntry {
+                    v: RECORD_VERSION,
+                    seq,
+                    at,
+                    submission: Some(before.id),
+                    target: None,
+                    actor: audit.actor.clone(),
+                    action: audit.action.clone(),
+                    from: Some(before.state),
+                    to: Some(after.state),
+                    reason: audit.reason.clone(),
+                })?;
+                if let Some(mail) = mail {
+                    queue(&self.codec, (outbox, meta), mail, Some(before.id))?;
+                }
+                Ok(())
+            })
+            .map_err(tx_err)
+    }
+}
+
+/// Who did what, for the audit entry written with a change.
+#[derive(Debug, Clone)]
+pub struct AuditDraft {
+    /// The moderator (or `hubmail`).
+    pub actor: String,
+    /// The verb: `approve`, `reject`, `edit`…
+    pub action: String,
+    /// The reason or note.
+    pub reason: Option<String>,
+    /// When.
+    pub at: jiff::Timestamp,
+}
+
+/// What to tell a moderator whose change lost the race to another one.
+pub(super) fn conflict_message(now: &Submission) -> String {
+    let by = now
+        .decision
+        .as_ref()
+        .map(|d| {
+            format!(
+                " by {} at {}",
+                d.moderator,
+                d.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "submission {} changed while you were deciding: it is now {}{by}; nothing was changed by you — 'hubmail show {}' shows it as it is",
+        now.id, now.state, now.id
+    )
+}
