@@ -18,6 +18,7 @@ pub mod config;
 pub mod crashpoint;
 pub mod error;
 pub mod index;
+pub mod indexing;
 pub mod ingest;
 pub mod lang;
 pub mod mailbox;
@@ -28,6 +29,7 @@ pub mod parse;
 pub mod policy;
 pub mod publish;
 pub mod route;
+pub mod session;
 pub mod store;
 pub mod trim;
 

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use hubmail::index::{self, SearchIndex};
+use hubmail::index::SearchIndex;
+use hubmail::indexing;
 use hubmail::store::Store;
 
 use super::{Context, output};
@@ -29,17 +30,17 @@ impl Check {
         if fresh {
             // Created empty just now: filled from the whole store by --repair or by
             // whatever opens the store next.
-            index::require_fill(&store)?;
+            indexing::require_fill(&store)?;
         }
-        let mut found = index::check(&store, &search)?;
+        let mut found = indexing::check(&store, &search)?;
         let mut repaired = 0;
         if self.repair && !found.is_consistent() {
-            repaired = if index::fill_pending(&store)? {
-                index::fill(&store, &search)?
+            repaired = if indexing::fill_pending(&store)? {
+                indexing::fill(&store, &search)?
             } else {
-                index::repair(&store, &search, &found)?
+                indexing::repair(&store, &search, &found)?
             };
-            found = index::check(&store, &search)?;
+            found = indexing::check(&store, &search)?;
         }
         let gaps = hubmail::check::decisions(&store, &ctx.config)?;
         let consistent = found.is_consistent() && gaps.is_empty();

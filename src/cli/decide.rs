@@ -65,7 +65,7 @@ pub fn run_many(
     }
     if !dry_run {
         session.store.flush()?;
-        hubmail::index::sync(&session.store, &session.index)?;
+        hubmail::indexing::sync(&session.store, &session.index)?;
         if outcomes.iter().any(|o| o.ok) {
             super::publish::after_decision(ctx, &session.store);
         }

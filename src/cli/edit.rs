@@ -94,7 +94,7 @@ fn apply_document(
     )
     .map_err(|e| keep_hint(e.to_string()))?;
     session.store.flush()?;
-    hubmail::index::sync(&session.store, &session.index)?;
+    hubmail::indexing::sync(&session.store, &session.index)?;
     super::publish::after_decision(ctx, &session.store);
     Ok(applied.summary)
 }

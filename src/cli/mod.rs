@@ -129,13 +129,13 @@ impl Context {
     }
 
     /// Opens the store and index, in sync.
-    pub fn session(&self) -> anyhow::Result<hubmail::ingest::Session> {
-        Ok(hubmail::ingest::Session::open(&self.run_options())?)
+    pub fn session(&self) -> anyhow::Result<hubmail::session::Session> {
+        Ok(hubmail::session::Session::open(&self.run_options())?)
     }
 
     /// Options for the pipeline.
-    pub fn run_options(&self) -> hubmail::ingest::RunOptions {
-        hubmail::ingest::RunOptions {
+    pub fn run_options(&self) -> hubmail::session::Options {
+        hubmail::session::Options {
             data_dir: self.data_dir.clone(),
             lock_wait: self.lock_wait(),
             dictionary_after: self.config.store.dictionary_after,

@@ -14,7 +14,7 @@ pub struct Reindex {}
 impl Reindex {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let session = ctx.session()?;
-        let n = hubmail::index::rebuild(&session.store, &session.index)?;
+        let n = hubmail::indexing::rebuild(&session.store, &session.index)?;
         println!(
             "indexed {n} submissions into {}",
             session.index.dir().display()

@@ -148,7 +148,7 @@ fn apply(ctx: &Context, term: &Term, id: SubmissionId, action: Action) -> anyhow
     match result {
         Ok(applied) => {
             session.store.flush()?;
-            hubmail::index::sync(&session.store, &session.index)?;
+            hubmail::indexing::sync(&session.store, &session.index)?;
             super::publish::after_decision(ctx, &session.store);
             term.write_line(&applied.summary)?;
             Ok(1)

@@ -5,11 +5,9 @@
 //! query is analysed once per language and matches documents in all three. The schema
 //! carries a version: on a mismatch the index is rebuilt from the store, never an error.
 //!
-//! The index follows the store through what the store holds as unindexed (marks, and
-//! arrivals after a watermark): [`sync`] indexes them and records them as indexed only
-//! after tantivy committed. A new or
-//! outdated index is filled from the whole store instead ([`fill`]), under one note in
-//! the store rather than a mark per submission.
+//! The index knows nothing of the store: it takes documents and deletions through an
+//! [`Indexer`] and reports what each commit covered. `crate::indexing` keeps it following
+//! the store (what is unindexed, the watermark, the marks).
 
 mod pairs;
 pub mod query;
@@ -27,11 +25,21 @@ pub use schema::SCHEMA_VERSION;
 pub use search::{Facets, Hit, Results, SearchRequest, Sort};
 
 use crate::model::{Submission, SubmissionId};
-use crate::store::Store;
 use crate::{Error, Result};
 
 pub(crate) fn index_err(e: tantivy::TantivyError) -> Error {
     Error::Index(e.to_string())
+}
+
+/// The reader of an index, once opened.
+type Reader = std::sync::Arc<std::sync::OnceLock<tantivy::IndexReader>>;
+
+/// Makes the reader, if opened, see the latest commit.
+fn reload(reader: &Reader) -> Result<()> {
+    if let Some(reader) = reader.get() {
+        reader.reload().map_err(index_err)?;
+    }
+    Ok(())
 }
 
 /// The search index of one data directory.
@@ -39,8 +47,9 @@ pub struct SearchIndex {
     index: Index,
     fields: Fields,
     dir: PathBuf,
-    /// Opened on first use and kept: opening a reader costs more than a search.
-    reader: std::sync::OnceLock<tantivy::IndexReader>,
+    /// Opened on first use and kept: opening a reader costs more than a search. Shared
+    /// with this index's [`Indexer`], which reloads it after each commit.
+    reader: Reader,
 }
 
 impl SearchIndex {
@@ -61,22 +70,19 @@ impl SearchIndex {
             .map_err(|e| Error::Index(e.to_string()))?;
         let index = Index::open_or_create(directory, tantivy_schema).map_err(index_err)?;
         schema::register_analyzers(&index);
+        let opened = SearchIndex {
+            index,
+            fields,
+            dir,
+            reader: Reader::default(),
+        };
         if fresh {
             // Searches skip an index being filled (they open the store, which fills it).
-            let marker = dir.join(FILLING);
-            std::fs::write(&marker, b"").map_err(|e| Error::io("writing", &marker, e))?;
+            opened.filling()?;
             std::fs::write(&version_file, SCHEMA_VERSION.to_string())
                 .map_err(|e| Error::io("writing", &version_file, e))?;
         }
-        Ok((
-            SearchIndex {
-                index,
-                fields,
-                dir,
-                reader: std::sync::OnceLock::new(),
-            },
-            fresh,
-        ))
+        Ok((opened, fresh))
     }
 
     /// Opens the index for searching only: no store needed, nothing written. `None` when
@@ -102,7 +108,7 @@ impl SearchIndex {
             index,
             fields,
             dir,
-            reader: std::sync::OnceLock::new(),
+            reader: Reader::default(),
         }))
     }
 
@@ -133,10 +139,7 @@ impl SearchIndex {
 
     /// Makes this process's reader see the latest commit.
     fn reload(&self) -> Result<()> {
-        if let Some(reader) = self.reader.get() {
-            reader.reload().map_err(index_err)?;
-        }
-        Ok(())
+        reload(&self.reader)
     }
 
     /// How many documents the index holds (as of its last commit).
@@ -165,92 +168,40 @@ impl SearchIndex {
     }
 }
 
-/// Brings the index up to date with the store: indexes every submission the store holds
-/// as unindexed (marked, or arrived after the watermark), commits once, then records
-/// them as indexed. Returns how many were indexed.
-pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
-    let ids = store.unindexed()?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let mut writer = index.writer()?;
-    for id in &ids {
-        writer.delete_term(Term::from_field_u64(index.fields.id, id.0));
-        match store.get(*id) {
-            Ok(s) => {
-                writer
-                    .add_document(schema::document(&index.fields, &s))
-                    .map_err(index_err)?;
-            }
-            Err(Error::NoSuchSubmission(_)) => {} // removed from the store: delete only
-            Err(e) => return Err(e),
-        }
-    }
-    writer.commit().map_err(index_err)?;
-    writer.wait_merging_threads().map_err(index_err)?;
-    index.reload()?;
-    store.mark_indexed(&ids)?;
-    Ok(ids.len())
-}
-
-/// The store's note that the index must be filled from the whole store.
-const FILL_PENDING: &str = "index-fill-pending";
 /// A file in the index folder while a fill has not completed: searches, which do not
 /// open the store, then do not take a half-filled index for the whole.
 const FILLING: &str = "hubmail-filling";
 
-/// Records, durably, that the index must be filled from the whole store (it was created
-/// empty, or its schema changed): whoever opens the store next fills it, even if this
-/// process stops first.
-pub fn require_fill(store: &Store) -> Result<()> {
-    store.set_state(FILL_PENDING, &[1])?;
-    store.flush()
-}
-
-/// Whether [`require_fill`] was recorded and no [`fill`] has completed since.
-pub fn fill_pending(store: &Store) -> Result<bool> {
-    Ok(store.state(FILL_PENDING)?.is_some())
-}
-
-/// Empties the index and indexes every stored submission, in one commit. Nothing is
-/// marked per submission: the note of [`require_fill`] covers an interruption (the next
-/// opening starts the fill again), so a rebuild does not churn the store with a mark and
-/// an unmark for each submission. Returns how many were indexed.
-pub fn fill(store: &Store, index: &SearchIndex) -> Result<usize> {
-    let marker = index.dir.join(FILLING);
-    std::fs::write(&marker, b"").map_err(|e| Error::io("writing", &marker, e))?;
-    require_fill(store)?;
-    let mut writer = index.writer()?;
-    writer.delete_all_documents().map_err(index_err)?;
-    let mut n = 0;
-    for submission in store.submissions() {
-        writer
-            .add_document(schema::document(&index.fields, &submission?))
-            .map_err(index_err)?;
-        n += 1;
+impl SearchIndex {
+    /// Notes in the index folder that it is being filled from scratch: until
+    /// [`SearchIndex::filled`], read-only openers ([`SearchIndex::open_existing`]) do not
+    /// take it for the whole.
+    pub fn filling(&self) -> Result<()> {
+        let marker = self.dir.join(FILLING);
+        std::fs::write(&marker, b"").map_err(|e| Error::io("writing", &marker, e))
     }
-    crate::crashpoint::hit("before-fill-commit");
-    writer.commit().map_err(index_err)?;
-    writer.wait_merging_threads().map_err(index_err)?;
-    index.reload()?;
-    // Every submission is now indexed as the store has it: earlier marks are moot.
-    store.mark_all_indexed()?;
-    store.remove_state(FILL_PENDING)?;
-    store.flush()?;
-    std::fs::remove_file(&marker).map_err(|e| Error::io("removing", &marker, e))?;
-    Ok(n)
+
+    /// Removes the note of [`SearchIndex::filling`] (the fill is committed).
+    pub fn filled(&self) -> Result<()> {
+        let marker = self.dir.join(FILLING);
+        std::fs::remove_file(&marker).map_err(|e| Error::io("removing", &marker, e))
+    }
 }
 
-/// An index writer kept open for a run of the pipeline: each stored batch is added as it
-/// comes, and becomes searchable (and recorded as indexed in the store) at the next
-/// commit. A commit costs more than indexing a thousand messages, so a long run commits
-/// every [`Indexer::COMMIT_INTERVAL`] or [`Indexer::COMMIT_DOCUMENTS`], whichever comes
-/// first, and at the end, not after every batch; the store
-/// counts what was not committed as unindexed, so a crash in between costs only
-/// re-indexing.
+/// The index's writer: it takes documents and deletions and, at each commit, reports
+/// which submissions the commit made searchable. It knows nothing of the store; the
+/// caller records what was committed (`crate::indexing`).
+///
+/// A commit costs more than indexing a thousand messages, so a long run commits every
+/// [`Indexer::COMMIT_INTERVAL`] or [`Indexer::COMMIT_DOCUMENTS`], whichever comes first,
+/// and at the end, not after every batch.
 pub struct Indexer {
     writer: IndexWriter,
+    fields: Fields,
+    reader: Reader,
     pending: Vec<SubmissionId>,
+    /// Every document was deleted since the last commit.
+    emptied: bool,
     last_commit: std::time::Instant,
 }
 
@@ -269,7 +220,10 @@ impl Indexer {
     pub fn new(index: &SearchIndex) -> Result<Indexer> {
         Ok(Indexer {
             writer: index.writer()?,
+            fields: index.fields,
+            reader: std::sync::Arc::clone(&index.reader),
             pending: Vec::new(),
+            emptied: false,
             last_commit: std::time::Instant::now(),
         })
     }
@@ -278,11 +232,32 @@ impl Indexer {
     /// commit. No document can have that id (ids are never reused, and the index only
     /// holds flushed submissions), so no delete is recorded: a commit would look each one
     /// up in every segment.
-    pub fn add_new(&mut self, index: &SearchIndex, submission: &Submission) -> Result<()> {
+    pub fn add_new(&mut self, submission: &Submission) -> Result<()> {
         self.writer
-            .add_document(schema::document(&index.fields, submission))
+            .add_document(schema::document(&self.fields, submission))
             .map_err(index_err)?;
         self.pending.push(submission.id);
+        Ok(())
+    }
+
+    /// Replaces whatever the index holds for the submission with its document as given.
+    pub fn replace(&mut self, submission: &Submission) -> Result<()> {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.id, submission.id.0));
+        self.add_new(submission)
+    }
+
+    /// Removes the submission's document (it is no longer stored).
+    pub fn delete(&mut self, id: SubmissionId) {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.id, id.0));
+        self.pending.push(id);
+    }
+
+    /// Removes every document (before filling the index from scratch).
+    pub fn delete_all(&mut self) -> Result<()> {
+        self.writer.delete_all_documents().map_err(index_err)?;
+        self.emptied = true;
         Ok(())
     }
 
@@ -292,101 +267,31 @@ impl Indexer {
         commit_due_after(self.last_commit.elapsed(), self.pending.len())
     }
 
-    /// Commits what was added, then records those submissions as indexed.
-    pub fn commit(&mut self, store: &Store, index: &SearchIndex) -> Result<usize> {
+    /// Commits what was added and deleted; returns the submissions the commit covered
+    /// (in the order they were given).
+    pub fn commit(&mut self) -> Result<Vec<SubmissionId>> {
         self.last_commit = std::time::Instant::now();
-        if self.pending.is_empty() {
-            return Ok(0);
+        if self.pending.is_empty() && !self.emptied {
+            return Ok(Vec::new());
         }
         self.writer.commit().map_err(index_err)?;
-        index.reload()?;
-        store.mark_indexed(&self.pending)?;
-        let n = self.pending.len();
-        self.pending.clear();
-        Ok(n)
+        self.emptied = false;
+        reload(&self.reader)?;
+        Ok(std::mem::take(&mut self.pending))
     }
 
-    /// Commits, lets merges finish and releases the writer lock.
-    pub fn finish(mut self, store: &Store, index: &SearchIndex) -> Result<usize> {
-        let n = self.commit(store, index)?;
+    /// Commits, lets merges finish and releases the writer lock; returns what the last
+    /// commit covered.
+    pub fn finish(mut self) -> Result<Vec<SubmissionId>> {
+        let committed = self.commit()?;
         self.writer.wait_merging_threads().map_err(index_err)?;
-        Ok(n)
+        Ok(committed)
     }
 }
 
 /// Whether `waiting` documents added over `waited` call for a commit.
 fn commit_due_after(waited: std::time::Duration, waiting: usize) -> bool {
     waiting > 0 && (waited >= Indexer::COMMIT_INTERVAL || waiting >= Indexer::COMMIT_DOCUMENTS)
-}
-
-/// How the index compares with the store.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Consistency {
-    /// Submissions in the store.
-    pub stored: usize,
-    /// Documents in the index.
-    pub indexed: usize,
-    /// Stored submissions the index lacks.
-    pub missing: Vec<SubmissionId>,
-    /// Index documents for submissions the store does not have.
-    pub extra: Vec<SubmissionId>,
-    /// Submissions indexed more than once.
-    pub duplicated: Vec<SubmissionId>,
-    /// Submissions marked for (re)indexing that were not yet indexed.
-    pub pending: usize,
-}
-
-impl Consistency {
-    /// Whether store and index agree.
-    pub fn is_consistent(&self) -> bool {
-        self.missing.is_empty() && self.extra.is_empty() && self.duplicated.is_empty()
-    }
-}
-
-/// Compares the index with the store without changing either.
-pub fn check(store: &Store, index: &SearchIndex) -> Result<Consistency> {
-    let mut stored_ids = Vec::with_capacity(store.len());
-    for s in store.submissions() {
-        stored_ids.push(s?.id);
-    }
-    let indexed = index.ids()?;
-    let mut duplicated: Vec<SubmissionId> = indexed
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    duplicated.dedup();
-    let mut unique = indexed.clone();
-    unique.dedup();
-    let stored_set: std::collections::BTreeSet<_> = stored_ids.iter().copied().collect();
-    let indexed_set: std::collections::BTreeSet<_> = unique.iter().copied().collect();
-    Ok(Consistency {
-        stored: stored_ids.len(),
-        indexed: indexed.len(),
-        missing: stored_set.difference(&indexed_set).copied().collect(),
-        extra: indexed_set.difference(&stored_set).copied().collect(),
-        duplicated,
-        pending: store.unindexed()?.len(),
-    })
-}
-
-/// Repairs what [`check`] found: re-indexes missing and duplicated submissions and
-/// removes documents the store does not have.
-pub fn repair(store: &Store, index: &SearchIndex, found: &Consistency) -> Result<usize> {
-    let ids: Vec<SubmissionId> = found
-        .missing
-        .iter()
-        .chain(&found.extra)
-        .chain(&found.duplicated)
-        .copied()
-        .collect();
-    store.mark_unindexed(&ids)?;
-    sync(store, index)
-}
-
-/// Empties the index and indexes every stored submission again.
-pub fn rebuild(store: &Store, index: &SearchIndex) -> Result<usize> {
-    fill(store, index)
 }
 
 /// The document a submission becomes (exposed for tests of the analysis).

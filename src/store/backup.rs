@@ -35,20 +35,6 @@ pub struct BackupReport {
 /// instead of 40; batches as large as ingest's keep both as after an ingest.
 const RESTORE_BATCH: u64 = 500;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect()
-}
-
 fn bad(message: impl Into<String>) -> Error {
     Error::Refused(format!("not a usable hubmail backup: {}", message.into()))
 }
@@ -87,7 +73,11 @@ impl Store {
                     buf.extend_from_slice(&v);
                     report.records += 1;
                 }
-                append(&mut tar, &format!("{folder}/{}.kv", hex(&name)), &buf)?;
+                append(
+                    &mut tar,
+                    &format!("{folder}/{}.kv", hex::encode(&name)),
+                    &buf,
+                )?;
                 report.trees += 1;
             }
         }
@@ -156,7 +146,7 @@ impl Store {
                 (None, None) => None,
             };
             if let Some((db, tree)) = tree_of {
-                let tree_name = unhex(tree).ok_or_else(|| bad(format!("entry {name}")))?;
+                let tree_name = hex::decode(tree).map_err(|_| bad(format!("entry {name}")))?;
                 let tree = db.open_tree(&tree_name).map_err(store_err)?;
                 let mut batch = sled::Batch::default();
                 let mut at = 0usize;
@@ -218,19 +208,5 @@ impl Store {
         store.keys()?.flush()?;
         report.format = manifest.format;
         Ok(report)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(
-            unhex(&hex(b"__sled__default")).as_deref(),
-            Some(&b"__sled__default"[..])
-        );
-        assert_eq!(unhex("zz"), None);
     }
 }

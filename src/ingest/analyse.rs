@@ -1,0 +1,147 @@
+//! The pure part of the pipeline: a parsed message becomes a record's fields — author,
+//! classification, trimmed text, language, question, objectives and flags. No I/O.
+
+use super::{PIPELINE_ACTOR, stages};
+use crate::config::Config;
+use crate::model::{
+    Attachment, Author, DecisionRecord, Flag, FlagKind, SenderPolicy, SenderRule, State, Submission,
+};
+use crate::parse::ParsedMessage;
+use crate::{classify, lang, policy, route, trim};
+use stages::Stage;
+
+/// Fills a submission from a parsed message: the pure part of the pipeline.
+pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s: &mut Submission) {
+    s.headers = parsed.headers.clone();
+    s.subject = parsed.subject.clone();
+    let display = parsed.from_name.clone().unwrap_or_default();
+    let (name, affiliation) = trim::split_display_name(&display);
+    s.author = Author {
+        name: if name.is_empty() {
+            parsed
+                .from_address
+                .as_deref()
+                .and_then(|a| a.split('@').next())
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            name
+        },
+        address: parsed.from_address.clone().unwrap_or_default(),
+        affiliation,
+    };
+    s.body_source = parsed.body_source.as_str().into();
+    s.attachments = parsed
+        .attachments
+        .iter()
+        .map(|a| Attachment {
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.bytes.len() as u64,
+            sha256: None,
+        })
+        .collect();
+
+    if let Some(reason) = classify::not_a_contribution(parsed, &config.hub) {
+        s.state = State::Ignored;
+        s.reason = Some(reason);
+        s.body = parsed.text.clone();
+        return;
+    }
+
+    if parsed.from_address.is_none() {
+        s.state = State::Quarantined;
+        s.reason = Some(
+            "no usable From address: cannot tell who sent it (check the raw message with \
+             'hubmail show ID --raw')"
+                .into(),
+        );
+        s.body = parsed.text.clone();
+        return;
+    }
+
+    match policy::applicable(rules, &s.author.address) {
+        Some(rule) if rule.policy == SenderPolicy::Ban => {
+            let why = format!(
+                "sender banned by rule {}{}",
+                rule.pattern,
+                rule.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+            s.state = State::Rejected;
+            s.reason = Some(why.clone());
+            s.decision = Some(DecisionRecord {
+                moderator: PIPELINE_ACTOR.into(),
+                at: s.received,
+                state: State::Rejected,
+                code: None,
+                reason: Some(why),
+            });
+        }
+        Some(rule) => s.flags.push(Flag::new(
+            FlagKind::Trusted,
+            format!(
+                "sender matches the trusted rule {} (set by {})",
+                rule.pattern, rule.by
+            ),
+        )),
+        None => {}
+    }
+
+    let trimmed = trim::trim(&parsed.text);
+    if s.author.affiliation.is_none() {
+        s.author.affiliation =
+            trim::affiliation_from_text(&trimmed.signature, &trimmed.contribution, &s.author.name);
+    }
+    s.body = trimmed.contribution;
+    s.quoted = trimmed.quoted;
+    s.signature = trimmed.signature;
+
+    if s.body.trim().is_empty() && s.attachments.is_empty() && s.state == State::Pending {
+        s.state = State::Quarantined;
+        s.reason = Some("the message has no text and no attachment".into());
+        return;
+    }
+
+    let detection = stages::time(Stage::Language, || {
+        lang::detect(&s.body, &s.subject, &s.headers.content_language)
+    });
+    s.lang = detection.lang;
+    s.lang_confidence = (detection.confidence * 100.0).round() / 100.0;
+    s.other_langs = detection.others;
+    s.flags.extend(detection.flags);
+
+    let mut reply_ids = s.headers.in_reply_to.clone();
+    reply_ids.extend(s.headers.references.iter().cloned());
+    let mut recipients = s.headers.recipients.clone();
+    for header in ["delivered-to", "x-original-to"] {
+        if let Some(v) = parsed.extra(header) {
+            recipients.push(v.trim().to_lowercase());
+        }
+    }
+    let routed = route::route(config, &s.subject, &recipients, &reply_ids);
+    s.question = routed.question;
+    s.routed_by = routed.how;
+    s.objectives = route::objectives(&[&s.subject, &s.body]);
+
+    s.flags.extend(classify::hold_flags(parsed, &config.hub));
+    if let Some(flag) = route::deadline_flag(config, s.question.as_ref(), s.date()) {
+        s.flags.push(flag);
+    }
+    for a in &s.attachments {
+        if a.size > config.limits.max_attachment_bytes {
+            s.flags.push(Flag::new(
+                FlagKind::AttachmentTooLarge,
+                format!(
+                    "{:?} is {:.1} MB, over the {:.1} MB limit; it was not stored separately \
+                     (it stays in the raw message)",
+                    a.name,
+                    a.size as f64 / 1e6,
+                    config.limits.max_attachment_bytes as f64 / 1e6
+                ),
+            ));
+        }
+    }
+}

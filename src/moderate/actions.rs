@@ -1,0 +1,270 @@
+//! One function per action: what it does to a submission the table of moves allows it on,
+//! or why it cannot (a missing reason, a question that does not exist, no change).
+
+use jiff::Timestamp;
+
+use super::Plan;
+use crate::config::{Config, Space};
+use crate::model::{
+    Approval, DecisionRecord, Lang, Publishable, QuestionRef, ReasonCode, Revision, State,
+    Submission,
+};
+
+/// The decision a moderator records.
+fn decision(
+    moderator: &str,
+    now: Timestamp,
+    state: State,
+    reason: Option<String>,
+) -> DecisionRecord {
+    DecisionRecord {
+        moderator: moderator.to_string(),
+        at: now,
+        state,
+        code: None,
+        reason,
+    }
+}
+
+/// An approval; the submission is approved once the quorum is met.
+pub(super) fn approve(
+    config: &Config,
+    before: &Submission,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let id = before.id;
+    let need = config.moderation.approvals_required;
+    if before.approvals.iter().any(|a| a.moderator == moderator) {
+        return Err(format!(
+            "you ({moderator}) already approved submission {id}; it needs approval \
+             from another moderator ({}/{need} approvals)",
+            before.approvals.len(),
+        ));
+    }
+    let mut after = before.clone();
+    after.approvals.push(Approval {
+        moderator: moderator.to_string(),
+        at: now,
+    });
+    let have = after.approvals.len() as u32;
+    if have < need {
+        return Ok(Plan {
+            after,
+            audit_reason: Some(format!("{have}/{need} approvals")),
+            summary: format!(
+                "recorded your approval of submission {id}: {have}/{need} approvals, \
+                 it stays pending until another moderator approves"
+            ),
+        });
+    }
+    after.state = State::Approved;
+    after.reason = None;
+    after.decision = Some(decision(moderator, now, State::Approved, None));
+    Ok(Plan {
+        after,
+        audit_reason: (need > 1).then(|| format!("{have}/{need} approvals")),
+        summary: format!("approved submission {id}"),
+    })
+}
+
+/// A rejection, with a standard reason, the moderator's words, or both.
+pub(super) fn reject(
+    before: &Submission,
+    (code, reason): (Option<ReasonCode>, Option<&String>),
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let text = reason
+        .cloned()
+        .or_else(|| code.map(|c| c.wording(before.lang.unwrap_or(Lang::En)).to_string()));
+    if text.is_none() {
+        return Err("a rejection needs --reason TEXT or --reason-code CODE".into());
+    }
+    let mut after = before.clone();
+    after.state = State::Rejected;
+    after.approvals.clear();
+    after.reason = Some(match (code, reason) {
+        (Some(c), Some(r)) => format!("{c}: {r}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(r)) => r.clone(),
+        (None, None) => String::new(),
+    });
+    after.decision = Some(DecisionRecord {
+        code,
+        ..decision(moderator, now, State::Rejected, text)
+    });
+    Ok(Plan {
+        audit_reason: after.reason.clone(),
+        summary: format!("rejected submission {}", before.id),
+        after,
+    })
+}
+
+/// A decided submission back to pending, for a stated reason.
+pub(super) fn reopen(
+    before: &Submission,
+    reason: &str,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    if reason.trim().is_empty() {
+        return Err("reopening needs --reason TEXT saying why".into());
+    }
+    let mut after = before.clone();
+    after.state = State::Pending;
+    after.approvals.clear();
+    after.reason = None;
+    after.decision = Some(decision(
+        moderator,
+        now,
+        State::Pending,
+        Some(reason.into()),
+    ));
+    let withdrawn = if before.state == State::Approved {
+        " and withdrawn from publication"
+    } else {
+        ""
+    };
+    Ok(Plan {
+        after,
+        audit_reason: Some(reason.to_string()),
+        summary: format!(
+            "reopened submission {}: it is pending again{withdrawn}",
+            before.id
+        ),
+    })
+}
+
+/// An ignored or quarantined message into the queue.
+pub(super) fn release(
+    before: &Submission,
+    reason: Option<&String>,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let why = reason.cloned().unwrap_or_else(|| {
+        format!(
+            "released from {} ({})",
+            before.state,
+            before.reason.as_deref().unwrap_or("no reason recorded")
+        )
+    });
+    let mut after = before.clone();
+    after.state = State::Pending;
+    after.reason = None;
+    after.decision = Some(decision(moderator, now, State::Pending, Some(why.clone())));
+    Ok(Plan {
+        after,
+        audit_reason: Some(why),
+        summary: format!("released submission {} into the queue", before.id),
+    })
+}
+
+/// Routing to a question (or none), kept as a revision.
+pub(super) fn assign(
+    config: &Config,
+    before: &Submission,
+    question: Option<&QuestionRef>,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let id = before.id;
+    if let Some(q) = question {
+        let space = config.space(&q.space).ok_or_else(|| {
+            format!(
+                "there is no discussion space {:?} in the configuration",
+                q.space
+            )
+        })?;
+        if !space.accepts_question(q.number) {
+            return Err(format!(
+                "space {:?} has no question {}; it has {}",
+                space.id,
+                q.number,
+                question_list(space)
+            ));
+        }
+    }
+    if before.question.as_ref() == question {
+        return Err(format!(
+            "submission {id} is already {}",
+            match question {
+                Some(q) => format!("assigned to question {}", q.number),
+                None => "unassigned".into(),
+            }
+        ));
+    }
+    let mut fields = before.publishable();
+    fields.question = question.cloned();
+    let mut after = before.clone();
+    record_revision(&mut after, before, moderator, now);
+    after.set_publishable(fields);
+    after.routed_by = Some(format!("assigned by {moderator}"));
+    Ok(Plan {
+        after,
+        audit_reason: Some(question.map_or("unassigned".into(), |q| format!("question {q}"))),
+        summary: match question {
+            Some(q) => format!("assigned submission {id} to question {}", q.number),
+            None => format!("unassigned submission {id}"),
+        },
+    })
+}
+
+/// New publishable fields, kept as a revision.
+pub(super) fn edit(
+    config: &Config,
+    before: &Submission,
+    fields: &Publishable,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    if fields.author_name.trim().is_empty() {
+        return Err("the author's name cannot be empty".into());
+    }
+    if fields.body.trim().is_empty() {
+        return Err("the contribution text cannot be empty".into());
+    }
+    if let Some(q) = &fields.question {
+        let ok = config
+            .space(&q.space)
+            .is_some_and(|s| s.accepts_question(q.number));
+        if !ok {
+            return Err(format!("question {q} does not exist"));
+        }
+    }
+    if *fields == before.publishable() {
+        return Err(format!("no change to submission {}", before.id));
+    }
+    let mut after = before.clone();
+    record_revision(&mut after, before, moderator, now);
+    after.set_publishable(fields.clone());
+    let n = after.revisions.len() + 1;
+    Ok(Plan {
+        after,
+        audit_reason: Some(format!("revision {n}")),
+        summary: format!("stored revision {n} of submission {}", before.id),
+    })
+}
+
+/// Keeps the current publishable fields as a revision (the first one is the original).
+fn record_revision(after: &mut Submission, before: &Submission, moderator: &str, now: Timestamp) {
+    after.revisions.push(Revision {
+        number: before.revisions.len() as u32 + 1,
+        replaced_at: now,
+        replaced_by: moderator.to_string(),
+        fields: before.publishable(),
+    });
+}
+
+fn question_list(space: &Space) -> String {
+    if space.questions.is_empty() {
+        return "any number from 1 to 99".into();
+    }
+    let n: Vec<String> = space
+        .questions
+        .iter()
+        .map(|q| q.number.to_string())
+        .collect();
+    format!("questions {}", n.join(", "))
+}

@@ -1,0 +1,204 @@
+//! The moderation state machine, enforced here and nowhere else.
+//!
+//! ```text
+//! pending ──approve (quorum met)──► approved ──reopen──► pending
+//! pending ──reject──────────────► rejected ──reopen──► pending
+//! ignored | quarantined ──release──► pending
+//! ignored | quarantined ──reject───► rejected
+//! ```
+//! With `approvals_required = N`, an approval from a moderator who has not approved yet is
+//! recorded and the submission stays pending until N distinct moderators approved; one
+//! rejection decides. Edits and question assignments are allowed in every state and keep
+//! the earlier version as a revision. [`plan`] is pure: it returns the new record and the
+//! audit line, or a refusal that says what is allowed; the store applies both atomically.
+//!
+//! `moves` holds the table of states × actions that every refusal is derived from;
+//! `actions` holds one function per action.
+
+mod actions;
+mod moves;
+
+use jiff::Timestamp;
+
+use crate::config::Config;
+use crate::model::{Publishable, QuestionRef, ReasonCode, Submission, SubmissionId};
+use crate::store::{AuditDraft, Store};
+use crate::{Error, clock};
+use moves::Verb;
+
+/// What a moderator asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Approve (or add an approval toward the quorum).
+    Approve,
+    /// Reject, with a code and/or the moderator's words.
+    Reject {
+        /// A standard reason.
+        code: Option<ReasonCode>,
+        /// The moderator's words (shown to the contributor instead of the code's wording).
+        reason: Option<String>,
+    },
+    /// Send a decided submission back to pending.
+    Reopen {
+        /// Why (required).
+        reason: String,
+    },
+    /// Move an ignored or quarantined message into the queue.
+    Release {
+        /// Why, if the moderator says.
+        reason: Option<String>,
+    },
+    /// Route to a question (or unassign).
+    Assign {
+        /// The question, or `None` to unassign.
+        question: Option<QuestionRef>,
+    },
+    /// Replace the publishable fields.
+    Edit {
+        /// The new fields.
+        fields: Publishable,
+    },
+}
+
+impl Action {
+    /// The verb recorded in the audit trail.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Reject { .. } => "reject",
+            Action::Reopen { .. } => "reopen",
+            Action::Release { .. } => "release",
+            Action::Assign { .. } => "assign",
+            Action::Edit { .. } => "edit",
+        }
+    }
+
+    fn verb(&self) -> Verb {
+        match self {
+            Action::Approve => Verb::Approve,
+            Action::Reject { .. } => Verb::Reject,
+            Action::Reopen { .. } => Verb::Reopen,
+            Action::Release { .. } => Verb::Release,
+            Action::Assign { .. } => Verb::Assign,
+            Action::Edit { .. } => Verb::Edit,
+        }
+    }
+}
+
+/// The result of a planned action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The record after the action.
+    pub after: Submission,
+    /// What the audit trail records as the reason (or a note such as "1/2 approvals").
+    pub audit_reason: Option<String>,
+    /// A one-line description for the moderator.
+    pub summary: String,
+}
+
+/// Works out what an action does to a submission, or why it is not allowed.
+pub fn plan(
+    config: &Config,
+    before: &Submission,
+    action: &Action,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    moves::allowed(before, action.verb())?;
+    match action {
+        Action::Approve => actions::approve(config, before, moderator, now),
+        Action::Reject { code, reason } => {
+            actions::reject(before, (*code, reason.as_ref()), moderator, now)
+        }
+        Action::Reopen { reason } => actions::reopen(before, reason, moderator, now),
+        Action::Release { reason } => actions::release(before, reason.as_ref(), moderator, now),
+        Action::Assign { question } => {
+            actions::assign(config, before, question.as_ref(), moderator, now)
+        }
+        Action::Edit { fields } => actions::edit(config, before, fields, moderator, now),
+    }
+}
+
+/// What [`decide`] did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// One line for the moderator.
+    pub summary: String,
+    /// The record after the action.
+    pub after: Submission,
+}
+
+/// Plans an action on a stored submission and applies it atomically (record, audit entry,
+/// index mark), unless `dry_run`. The caller brings the index up to date afterwards.
+pub fn decide(
+    store: &Store,
+    config: &Config,
+    id: SubmissionId,
+    action: &Action,
+    moderator: &str,
+    dry_run: bool,
+) -> crate::Result<Applied> {
+    check_moderator(config, moderator).map_err(Error::Refused)?;
+    let before = store.get(id)?;
+    let now = clock::now();
+    let p = plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
+    if !dry_run {
+        let mail = crate::notify::decision_mail(config, &before, &p.after, now);
+        crate::crashpoint::hit("before-decision");
+        store.replace(
+            &before,
+            &p.after,
+            &AuditDraft {
+                actor: moderator.to_string(),
+                action: action.name().to_string(),
+                reason: p.audit_reason.clone(),
+                at: now,
+            },
+            mail.as_ref().map(|m| m as &dyn crate::store::Outgoing),
+        )?;
+        crate::crashpoint::hit("after-decision");
+    }
+    Ok(Applied {
+        summary: p.summary,
+        after: p.after,
+    })
+}
+
+/// Checks that a moderator may act under the configuration.
+pub fn check_moderator(config: &Config, moderator: &str) -> Result<(), String> {
+    if moderator.trim().is_empty() {
+        return Err(
+            "no moderator name: pass --moderator NAME, or set [moderation] default_moderator"
+                .into(),
+        );
+    }
+    let allowed = &config.moderation.moderators;
+    if !allowed.is_empty() && !allowed.iter().any(|m| m == moderator) {
+        return Err(format!(
+            "{moderator:?} is not one of the moderators listed in the configuration ({}); \
+             pass --moderator NAME with one of them",
+            allowed.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a question reference typed by a moderator: `2`, `space:2`, or `none`.
+pub fn parse_question(config: &Config, text: &str) -> Result<Option<QuestionRef>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") || text.is_empty() {
+        return Ok(None);
+    }
+    let (space, number) = match text.rsplit_once(':') {
+        Some((space, n)) => (space.to_string(), n),
+        None => (config.default_space().id.clone(), text),
+    };
+    let number: u32 = number
+        .trim_start_matches(['q', 'Q'])
+        .parse()
+        .map_err(|_| format!("{text:?} is not a question: give a number, SPACE:NUMBER or none"))?;
+    Ok(Some(QuestionRef { space, number }))
+}
+
+#[cfg(test)]
+mod tests;
