@@ -30,6 +30,7 @@ pub mod policy;
 pub mod publish;
 pub mod route;
 pub mod session;
+pub mod stats;
 pub mod store;
 pub mod trim;
 

@@ -4,8 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use hubmail::model::{SenderPolicy, SenderRule};
-use hubmail::moderate::Action;
+use hubmail::moderate::{self, Action};
 
 use super::{Context, decide};
 
@@ -31,30 +30,17 @@ pub struct Approve {
 
 impl Approve {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        let code = decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
+        let (code, approved) = decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
             Ok(Action::Approve)
         })?;
         if self.trust_sender && !self.dry_run {
             let session = ctx.session()?;
-            let moderator = ctx.moderator();
-            for id in &self.ids {
-                let s = session.store.get(hubmail::model::SubmissionId(*id))?;
-                if s.author.address.is_empty() {
-                    continue;
-                }
-                session.store.put_sender_rule(&SenderRule {
-                    v: hubmail::model::RECORD_VERSION,
-                    pattern: s.author.address.clone(),
-                    policy: SenderPolicy::Trust,
-                    reason: Some(format!("approved submission {id}")),
-                    by: moderator.clone(),
-                    at: hubmail::clock::now(),
-                })?;
-                if !self.json {
-                    println!("trusted sender {}", s.author.address);
+            let trusted = moderate::trust_senders(&session.store, &approved, &ctx.moderator())?;
+            if !self.json {
+                for address in trusted {
+                    println!("trusted sender {address}");
                 }
             }
-            session.store.flush()?;
         }
         Ok(code)
     }

@@ -34,5 +34,6 @@ impl Assign {
                 question: question.clone(),
             })
         })
+        .map(|(code, _)| code)
     }
 }

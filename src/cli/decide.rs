@@ -21,14 +21,14 @@ struct Outcome {
 }
 
 /// Applies `action` (built per id) to each id; prints one line per id (or JSON); exits 1
-/// when any id was refused.
+/// when any id was refused. Also returns the ids the action went through for.
 pub fn run_many(
     ctx: &Context,
     ids: &[u64],
     dry_run: bool,
     json: bool,
     mut action_for: impl FnMut(SubmissionId) -> anyhow::Result<Action>,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<(ExitCode, Vec<SubmissionId>)> {
     let moderator = ctx.moderator();
     let session = ctx.session()?;
     let mut outcomes = Vec::with_capacity(ids.len());
@@ -84,9 +84,15 @@ pub fn run_many(
             }
         }
     }
-    Ok(if failed == 0 {
+    let done = outcomes
+        .iter()
+        .filter(|o| o.ok)
+        .map(|o| SubmissionId(o.id))
+        .collect();
+    let code = if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    };
+    Ok((code, done))
 }

@@ -68,5 +68,6 @@ impl Reject {
                 reason: reason.clone(),
             })
         })
+        .map(|(code, _)| code)
     }
 }

@@ -33,6 +33,7 @@ impl Reopen {
                 reason: reason.clone(),
             })
         })
+        .map(|(code, _)| code)
     }
 }
 
@@ -61,5 +62,6 @@ impl Release {
                 reason: reason.clone(),
             })
         })
+        .map(|(code, _)| code)
     }
 }

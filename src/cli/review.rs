@@ -46,18 +46,7 @@ impl Review {
         }
         let moderator = ctx.moderator();
         moderate::check_moderator(&ctx.config, &moderator).map_err(anyhow::Error::msg)?;
-        let ids: Vec<SubmissionId> = {
-            let session = ctx.session()?;
-            let mut pending = Vec::new();
-            for s in session.store.submissions() {
-                let s = s?;
-                if s.state == State::Pending {
-                    pending.push((s.received, s.id));
-                }
-            }
-            pending.sort();
-            pending.into_iter().map(|(_, id)| id).collect()
-        };
+        let ids = moderate::review_queue(&ctx.session()?.store)?;
         let term = Term::stdout();
         if ids.is_empty() {
             term.write_line("nothing to review: the queue is empty")?;

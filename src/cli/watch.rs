@@ -16,7 +16,6 @@ use clap::Args;
 
 use hubmail::ingest;
 use hubmail::mailbox::{ImapSource, ImapWaiter, Maildir, Source};
-use hubmail::model::State;
 use hubmail::notify::{self, send::Transport};
 
 use super::Context;
@@ -196,32 +195,8 @@ fn report(source: &str, result: hubmail::Result<ingest::Summary>) {
 fn deliver(ctx: &Context, transport: &Transport) -> anyhow::Result<()> {
     let session = ctx.session()?;
     let now = hubmail::clock::now();
-    let interval = ctx.config.notify.digest_interval_minutes as i64 * 60;
-    if !ctx.config.notify.digest_to.is_empty() {
-        let last = session
-            .store
-            .state("digest:last")?
-            .and_then(|b| b.try_into().ok())
-            .map(i64::from_be_bytes);
-        let due = last.is_none_or(|l| now.as_second() - l >= interval);
-        if due {
-            let since = last.unwrap_or(i64::MIN);
-            let mut fresh = Vec::new();
-            for s in session.store.submissions() {
-                let s = s?;
-                if s.state == State::Pending && s.received.as_second() > since {
-                    fresh.push(s.id);
-                }
-            }
-            if let Some(draft) = notify::digest_mail(&ctx.config, &fresh, now) {
-                session.store.enqueue(&draft)?;
-                tracing::info!(count = fresh.len(), "digest queued");
-            }
-            session
-                .store
-                .set_state("digest:last", &now.as_second().to_be_bytes())?;
-            session.store.flush()?;
-        }
+    if let Some(count) = notify::queue_digest_if_due(&session.store, &ctx.config, now)? {
+        tracing::info!(count, "digest queued");
     }
     let report = notify::send::send_due(&session.store, &ctx.config, transport, now)?;
     if report.sent + report.deferred + report.failed > 0 {

@@ -21,7 +21,10 @@ mod moves;
 use jiff::Timestamp;
 
 use crate::config::Config;
-use crate::model::{Publishable, QuestionRef, ReasonCode, Submission, SubmissionId};
+use crate::model::{
+    Publishable, QuestionRef, RECORD_VERSION, ReasonCode, SenderPolicy, SenderRule, State,
+    Submission, SubmissionId,
+};
 use crate::store::{AuditDraft, Store};
 use crate::{Error, clock};
 use moves::Verb;
@@ -198,6 +201,43 @@ pub fn parse_question(config: &Config, text: &str) -> Result<Option<QuestionRef>
         .parse()
         .map_err(|_| format!("{text:?} is not a question: give a number, SPACE:NUMBER or none"))?;
     Ok(Some(QuestionRef { space, number }))
+}
+
+/// The pending queue as `hubmail review` walks it: oldest arrival first, read from the
+/// listing.
+pub fn review_queue(store: &Store) -> crate::Result<Vec<SubmissionId>> {
+    store
+        .listing(Some(State::Pending), false)
+        .map(|row| row.map(|s| s.id))
+        .collect()
+}
+
+/// Trusts the senders of these submissions from now on (`approve --trust-sender`): only
+/// those the moderator's approval went through for, and only real addresses. Each rule
+/// is audited; returns the addresses trusted.
+pub fn trust_senders(
+    store: &Store,
+    approved: &[SubmissionId],
+    moderator: &str,
+) -> crate::Result<Vec<String>> {
+    let mut trusted = Vec::new();
+    for &id in approved {
+        let s = store.get(id)?;
+        if s.author.address.is_empty() || trusted.contains(&s.author.address) {
+            continue;
+        }
+        store.put_sender_rule(&SenderRule {
+            v: RECORD_VERSION,
+            pattern: s.author.address.clone(),
+            policy: SenderPolicy::Trust,
+            reason: Some(format!("approved submission {id}")),
+            by: moderator.to_string(),
+            at: clock::now(),
+        })?;
+        trusted.push(s.author.address);
+    }
+    store.flush()?;
+    Ok(trusted)
 }
 
 #[cfg(test)]

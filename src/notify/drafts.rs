@@ -4,13 +4,14 @@
 use jiff::Timestamp;
 
 use super::{domain, may_answer};
+use crate::Result;
 use crate::config::Config;
 use crate::model::{
     FlagKind, Lang, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, State, Submission,
     SubmissionId,
 };
 use crate::parse::ParsedMessage;
-use crate::store::{Ack, Outgoing};
+use crate::store::{Ack, Outgoing, Store};
 
 /// A message to put in the outbox in the same transaction as a change.
 #[derive(Debug, Clone)]
@@ -158,4 +159,47 @@ pub fn digest_mail(
         domain: domain(config),
         created: now,
     })
+}
+
+/// When the last digest was queued (seconds since the epoch), in the store's small values.
+const DIGEST_LAST: &str = "digest:last";
+
+/// Queues the moderators' digest when one is configured and its interval has passed: it
+/// lists the submissions that arrived since the last digest and are still pending
+/// (read from the listing, oldest first). Returns how many it listed, if one was queued.
+pub fn queue_digest_if_due(
+    store: &Store,
+    config: &Config,
+    now: Timestamp,
+) -> Result<Option<usize>> {
+    if config.notify.digest_to.is_empty() {
+        return Ok(None);
+    }
+    let interval = config.notify.digest_interval_minutes as i64 * 60;
+    let last = store
+        .state(DIGEST_LAST)?
+        .and_then(|b| b.try_into().ok())
+        .map(i64::from_be_bytes);
+    if last.is_some_and(|l| now.as_second() - l < interval) {
+        return Ok(None);
+    }
+    let since = last.unwrap_or(i64::MIN);
+    let mut fresh = Vec::new();
+    for row in store.listing(Some(State::Pending), false) {
+        let s = row?;
+        if s.received.as_second() > since {
+            fresh.push(s.id);
+        }
+    }
+    fresh.sort_unstable();
+    let queued = match digest_mail(config, &fresh, now) {
+        Some(draft) => {
+            store.enqueue(&draft)?;
+            Some(fresh.len())
+        }
+        None => None,
+    };
+    store.set_state(DIGEST_LAST, &now.as_second().to_be_bytes())?;
+    store.flush()?;
+    Ok(queued)
 }

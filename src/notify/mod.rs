@@ -12,7 +12,9 @@ mod drafts;
 pub mod send;
 pub mod templates;
 
-pub use drafts::{OutboxDraft, ack_request, decision_mail, digest_mail, message_id};
+pub use drafts::{
+    OutboxDraft, ack_request, decision_mail, digest_mail, message_id, queue_digest_if_due,
+};
 
 use crate::config::Config;
 use crate::model::Submission;
