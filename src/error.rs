@@ -77,7 +77,7 @@ pub enum Error {
     },
     /// A search query that does not parse (the message points at the offending part).
     #[error("{0}")]
-    Query(crate::index::query::QueryError),
+    Query(QueryError),
     /// A request that breaks a rule (an illegal state change, an unknown question, …).
     #[error("{0}")]
     Refused(String),
@@ -111,3 +111,31 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A query that cannot be parsed, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// What is wrong and what is accepted.
+    pub message: String,
+    /// The query as typed.
+    pub query: String,
+    /// Character offset of the offending part.
+    pub at: usize,
+    /// Its length in characters (at least 1).
+    pub len: usize,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.message)?;
+        writeln!(f, "  {}", self.query)?;
+        write!(
+            f,
+            "  {}{}",
+            " ".repeat(self.at),
+            "^".repeat(self.len.max(1))
+        )
+    }
+}
+
+impl std::error::Error for QueryError {}

@@ -13,8 +13,7 @@
 //! `objective:N`, `state:` (moderators), `has:attachment`, and `date:` with a day, a month
 //! (`2022-02`), or a range `A..B` with optional ends.
 
-use std::fmt;
-
+pub use crate::error::QueryError;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -64,34 +63,6 @@ pub enum Node {
     /// `date:` — from (inclusive) to (exclusive).
     Date(Option<Timestamp>, Option<Timestamp>),
 }
-
-/// A query that cannot be parsed, with where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
-    /// What is wrong and what is accepted.
-    pub message: String,
-    /// The query as typed.
-    pub query: String,
-    /// Character offset of the offending part.
-    pub at: usize,
-    /// Its length in characters (at least 1).
-    pub len: usize,
-}
-
-impl fmt::Display for QueryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.message)?;
-        writeln!(f, "  {}", self.query)?;
-        write!(
-            f,
-            "  {}{}",
-            " ".repeat(self.at),
-            "^".repeat(self.len.max(1))
-        )
-    }
-}
-
-impl std::error::Error for QueryError {}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -543,123 +514,5 @@ fn date_range(v: &str) -> Result<Node, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn w(s: &str) -> Node {
-        Node::Word(Scope::All, s.into())
-    }
-
-    #[test]
-    fn operators_and_precedence() {
-        assert_eq!(parse("remittances").expect("ok"), w("remittances"));
-        assert_eq!(parse("a b").expect("ok"), Node::And(vec![w("a"), w("b")]));
-        assert_eq!(
-            parse("a OR b c").expect("ok"),
-            Node::Or(vec![w("a"), Node::And(vec![w("b"), w("c")])])
-        );
-        assert_eq!(
-            parse("(a OR b) AND NOT c -d").expect("ok"),
-            Node::And(vec![
-                Node::Or(vec![w("a"), w("b")]),
-                Node::Not(Box::new(w("c"))),
-                Node::Not(Box::new(w("d")))
-            ])
-        );
-        assert_eq!(
-            parse("\"diaspora bonds\" subject:\"financial inclusion\" from:iom").expect("ok"),
-            Node::And(vec![
-                Node::Phrase(Scope::All, "diaspora bonds".into()),
-                Node::Phrase(Scope::Subject, "financial inclusion".into()),
-                Node::Word(Scope::From, "iom".into())
-            ])
-        );
-        assert_eq!(
-            parse("well-known").expect("ok"),
-            w("well-known"),
-            "a hyphen inside a word is not NOT"
-        );
-    }
-
-    #[test]
-    fn prefixes() {
-        assert_eq!(parse("lang:fr").expect("ok"), Node::Lang(Lang::Fr));
-        assert_eq!(parse("q:2").expect("ok"), Node::Question(Some(2)));
-        assert_eq!(parse("q:none").expect("ok"), Node::Question(None));
-        assert_eq!(parse("objective:20").expect("ok"), Node::Objective(20));
-        assert_eq!(parse("has:attachment").expect("ok"), Node::HasAttachment);
-        assert_eq!(
-            parse("state:rejected").expect("ok"),
-            Node::State(State::Rejected)
-        );
-    }
-
-    #[test]
-    fn dates() {
-        let ts = |s: &str| Some(s.parse::<Timestamp>().expect("ts"));
-        assert_eq!(
-            parse("date:2022-02").expect("ok"),
-            Node::Date(ts("2022-02-01T00:00:00Z"), ts("2022-03-01T00:00:00Z"))
-        );
-        assert_eq!(
-            parse("date:2022-01-01..2022-02-15").expect("ok"),
-            Node::Date(ts("2022-01-01T00:00:00Z"), ts("2022-02-16T00:00:00Z"))
-        );
-        assert_eq!(
-            parse("date:..2022-02-15").expect("ok"),
-            Node::Date(None, ts("2022-02-16T00:00:00Z"))
-        );
-        assert_eq!(
-            parse("date:2022-12..").expect("ok"),
-            Node::Date(ts("2022-12-01T00:00:00Z"), None)
-        );
-    }
-
-    #[test]
-    fn errors_point_at_the_offending_part() {
-        for (q, at, needle) in [
-            ("remittances AND", 15, "ends where a word"),
-            ("(a OR b", 0, "never closed"),
-            ("a OR b)", 6, "closes nothing"),
-            ("\"diaspora bonds", 0, "never closed"),
-            ("colour:red", 0, "unknown prefix 'colour:'"),
-            ("lang:pt", 0, "lang:en"),
-            ("date:2022-13", 0, "not a date"),
-            ("date:2022-03..2022-01", 0, "ends before"),
-            ("objective:40", 0, "1 to 23"),
-            ("x subject:", 2, "needs a value"),
-            ("", 0, "empty"),
-            ("OR b", 0, "AND/OR needs"),
-            ("a NOT", 5, "ends where"),
-        ] {
-            let e = parse(q).expect_err(q);
-            assert_eq!(e.at, at, "{q}: {e}");
-            assert!(e.message.contains(needle), "{q}: {e}");
-        }
-        let shown = parse("(a OR b").expect_err("bad").to_string();
-        assert!(shown.ends_with("  ^"), "{shown}");
-    }
-
-    #[test]
-    fn arbitrary_input_never_panics() {
-        for q in [
-            "\"",
-            "(",
-            ")",
-            "-",
-            "--",
-            "NOT",
-            "::",
-            "a:b:c",
-            "q:",
-            "date:..",
-            "((((((a",
-            "é:x",
-            "\"\"",
-            "-)",
-            "AND OR NOT",
-        ] {
-            let _ = parse(q);
-        }
-    }
-}
+#[path = "query_tests.rs"]
+mod tests;

@@ -5,7 +5,7 @@
 //! KB) and compressed one by one: zstd alone finds little to share inside one of them, while
 //! every record repeats the same field names, every message the same headers and every
 //! listing row the same shape. A dictionary per kind of value, trained once on the first
-//! values the store holds ([`DICTIONARY_AFTER`] submissions), carries what they share, so
+//! values the store holds (`[store] dictionary_after` submissions), carries what they share, so
 //! each value keeps only what is its own.
 //!
 //! Guarantees: a frame names the dictionary it was made with (zstd writes the dictionary's
@@ -22,11 +22,6 @@ use zstd::zstd_safe::{self, CCtx, CDict, DCtx, DDict};
 
 /// zstd level: fast, and mail text still shrinks three- to four-fold.
 pub const LEVEL: i32 = 3;
-
-/// How many submissions the store holds before it trains its dictionaries (the default of
-/// `[store] dictionary_after`): enough samples for a dictionary worth having, and small
-/// stores, where space does not matter, never pay for one.
-pub const DICTIONARY_AFTER: u64 = 1000;
 
 /// No value the store compresses is larger (a pack holds at most 1 GiB): a frame header
 /// claiming more is corrupt, not a reason to allocate it.

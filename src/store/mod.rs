@@ -42,7 +42,6 @@ mod watermark;
 pub use arrival::{Ack, DuplicateOf, NewSubmission, Stored};
 pub use backup::BackupReport;
 pub use change::AuditDraft;
-pub use codec::DICTIONARY_AFTER;
 pub use lock::{let_waiters_in, someone_waiting};
 pub use migrate::STORE_FORMAT;
 pub use outbox::Outgoing;
@@ -122,7 +121,8 @@ impl Store {
             meta: tree("meta")?,
             dictionaries: tree("dictionaries")?,
             codec: Codec::default(),
-            dictionary_after: DICTIONARY_AFTER.into(),
+            // Never, until the session sets `[store] dictionary_after`.
+            dictionary_after: 0.into(),
             next_training_at: 0.into(),
             db,
             dir,

@@ -2,7 +2,7 @@
 //! exactly what a store without them holds, keeps them across runs and backups, and a
 //! crash right after one is written loses and duplicates nothing.
 
-use crate::util::{Workspace, ids};
+use crate::util::{Workspace, assert_crashed_at, ids};
 
 /// The fixture configuration with batches of 4 and `[store] dictionary_after = N`.
 fn with_dictionary_after(n: u64) -> Workspace {
@@ -148,7 +148,7 @@ fn a_crash_right_after_a_dictionary_is_written_loses_and_duplicates_nothing() {
         .args(["ingest", "--maildir", dir])
         .env("HUBMAIL_CRASH_AT", "after-dictionary:2")
         .output();
-    assert!(!crashed.status.success(), "the crash point was reached");
+    assert_crashed_at(&crashed, "after-dictionary:2");
     ws.ingest_json(&maildir);
     let reference = with_dictionary_after(0);
     reference.ingest_json(&reference.fixture_maildir());

@@ -3,7 +3,7 @@
 //! with SIGKILL at random points belongs to the reliability work; these cover the named
 //! points of the pipeline.)
 
-use crate::util::{Workspace, files_in, fixture_emls, ids};
+use crate::util::{Workspace, assert_crashed_at, files_in, fixture_emls, ids};
 
 fn run_with_crash(point: &str) {
     run_with_crash_in(Workspace::with_fixture_config(), point);
@@ -25,10 +25,7 @@ fn run_with_crash_in(ws: Workspace, point: &str) {
         .args(["ingest", "--maildir", dir])
         .env("HUBMAIL_CRASH_AT", point)
         .output();
-    assert!(
-        !crashed.status.success(),
-        "{point}: the crash point was not reached"
-    );
+    assert_crashed_at(&crashed, point);
 
     let rerun = ws.json(&["ingest", "--maildir", dir, "--json"]);
     let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
@@ -252,10 +249,7 @@ fn a_crash_during_a_decision_leaves_it_whole_or_untouched() {
             .args(["--moderator", "amina", "approve", "2"])
             .env("HUBMAIL_CRASH_AT", point)
             .output();
-        assert!(
-            !out.status.success(),
-            "{point}: the crash point was reached"
-        );
+        assert_crashed_at(&out, point);
         let shown = ws.json(&["show", "2", "--json"]);
         let state = shown["state"].as_str().expect("state").to_string();
         assert!(
@@ -314,7 +308,7 @@ fn crash_while_filling_a_new_index() {
         .args(["search", "--all", "--count", "migrants"])
         .env("HUBMAIL_CRASH_AT", "before-fill-commit")
         .output();
-    assert!(!crashed.status.success(), "the fill was not interrupted");
+    assert_crashed_at(&crashed, "before-fill-commit");
     assert_eq!(count(), before, "the next search fills the index");
     let check = ws.json(&["check", "--json"]);
     assert_eq!(check["missing"], 0, "{check}");

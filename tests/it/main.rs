@@ -1,6 +1,7 @@
 //! Integration tests: each drives the real `hubmail` binary in a temporary directory
 //! through the small harness in `util`.
 
+mod architecture;
 mod backup;
 mod cli_errors;
 mod compression;

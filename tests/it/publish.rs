@@ -111,6 +111,11 @@ fn golden_pages_feed_and_data() {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             std::fs::write(path, bytes).expect("write golden");
         }
+        // A rewrite is not a pass: the new goldens need a reviewer's eye.
+        panic!(
+            "HUBMAIL_UPDATE_GOLDEN: rewrote tests/golden/publish from this run; review \
+             'git diff tests/golden' and run again without it"
+        );
     }
     let want = tree(&golden);
     assert!(
@@ -394,14 +399,17 @@ fn hostile_contributions_run_no_script_in_a_real_browser() {
 
     // A screenshot for a human to look at.
     let shot = repo().join("target/publish-screenshot.png");
+    // An earlier run's screenshot must not pass for this one's.
+    let _ = std::fs::remove_file(&shot);
     let out = chromium(&[
         &format!("--screenshot={}", shot.display()),
         "--window-size=1200,2200",
         &format!("file://{}", page.display()),
     ]);
+    let png = std::fs::read(&shot).unwrap_or_default();
     assert!(
-        shot.exists(),
-        "screenshot written: {}",
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "a PNG screenshot written by this run: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -238,3 +238,23 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Asserts that a command died at the crash point `point` (`name` or `name:N`): the line
+/// `crashpoint::hit` prints, then SIGABRT, not any other failure.
+pub fn assert_crashed_at(out: &Output, point: &str) {
+    use std::os::unix::process::ExitStatusExt;
+    let name = point.split(':').next().unwrap_or(point);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(6),
+        "{point}: the process did not abort at the crash point ({:?})\n{stderr}",
+        out.status
+    );
+    assert!(
+        stderr.contains(&format!(
+            "hubmail: crash point {name} reached (HUBMAIL_CRASH_AT), aborting"
+        )),
+        "{point}: the abort was not the crash point's\n{stderr}"
+    );
+}
