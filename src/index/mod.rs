@@ -242,16 +242,19 @@ impl Indexer {
 
     /// Replaces whatever the index holds for the submission with its document as given.
     pub fn replace(&mut self, submission: &Submission) -> Result<()> {
-        self.writer
-            .delete_term(Term::from_field_u64(self.fields.id, submission.id.0));
+        self.delete_document(submission.id);
         self.add_new(submission)
     }
 
     /// Removes the submission's document (it is no longer stored).
     pub fn delete(&mut self, id: SubmissionId) {
+        self.delete_document(id);
+        self.pending.push(id);
+    }
+
+    fn delete_document(&mut self, id: SubmissionId) {
         self.writer
             .delete_term(Term::from_field_u64(self.fields.id, id.0));
-        self.pending.push(id);
     }
 
     /// Removes every document (before filling the index from scratch).

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::mailbox::Incoming;
 use crate::model::{State, Submission, SubmissionId};
 use crate::store::{DuplicateOf, Store, Stored};
-use crate::{Result, clock};
+use crate::{Error, Result, clock};
 
 /// What became of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn process(config: &Config, store: &Store, incoming: &Incoming) -> Result<Ou
     let prepared = prepare(config, &rules, store, incoming, clock::now())?;
     let (outcome, _) = store_prepared(store, vec![prepared])?
         .pop()
-        .expect("one outcome per message");
+        .ok_or_else(|| Error::Store("the store reported no outcome for the message".into()))?;
     Ok(outcome)
 }
 
@@ -104,22 +104,29 @@ pub fn store_prepared(
         }
     }
     let mut stored = store.insert_batch(&new)?.into_iter();
-    Ok(known
+    known
         .into_iter()
-        .map(|k| match k {
-            Some(dup) => (Outcome::Duplicate(dup), None),
-            None => match stored.next().expect("one result per new submission") {
-                Stored::Duplicate(dup) => (Outcome::Duplicate(dup), None),
-                Stored::Inserted(record) => {
-                    let outcome = match record.state {
-                        State::Ignored => Outcome::Ignored(record.id),
-                        State::Quarantined => Outcome::Quarantined(record.id),
-                        State::Rejected => Outcome::Rejected(record.id),
-                        _ => Outcome::Queued(record.id),
-                    };
-                    (outcome, Some(record))
-                }
-            },
+        .map(|k| {
+            let Some(dup) = k else {
+                let record = stored.next().ok_or_else(|| {
+                    Error::Store("the store reported fewer outcomes than it was given".into())
+                })?;
+                return Ok(match record {
+                    Stored::Duplicate(dup) => (Outcome::Duplicate(dup), None),
+                    Stored::Inserted(record) => (outcome_of(&record), Some(record)),
+                });
+            };
+            Ok((Outcome::Duplicate(dup), None))
         })
-        .collect())
+        .collect()
+}
+
+/// The outcome of a message stored under a new id, by the state it arrived in.
+fn outcome_of(record: &Submission) -> Outcome {
+    match record.state {
+        State::Ignored => Outcome::Ignored(record.id),
+        State::Quarantined => Outcome::Quarantined(record.id),
+        State::Rejected => Outcome::Rejected(record.id),
+        _ => Outcome::Queued(record.id),
+    }
 }
