@@ -513,6 +513,22 @@ mod tests {
     }
 
     #[test]
+    fn a_sanitised_name_is_left_as_it_is() {
+        // The site sanitises the stored (already sanitised) names again.
+        let long = "é".repeat(300);
+        for name in [
+            "../a:b*?.pdf",
+            " . x\u{0}y ",
+            "C:\\x\\..",
+            "rapport final.docx",
+            &long,
+        ] {
+            let once = sanitize_file_name(name, "x");
+            assert_eq!(sanitize_file_name(&once, "x"), once, "{name:?}");
+        }
+    }
+
+    #[test]
     fn garbage_is_malformed_not_a_panic() {
         let limits = Limits::default();
         assert!(parse(b"", &limits).is_err());

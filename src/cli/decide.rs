@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use hubmail::decision;
 use hubmail::model::SubmissionId;
-use hubmail::moderate::{self, Action};
+use hubmail::moderate::Action;
 
 use super::{Context, output};
 
@@ -35,7 +36,7 @@ pub fn run_many(
     for &id in ids {
         let sid = SubmissionId(id);
         let result = action_for(sid).and_then(|action| {
-            Ok(moderate::decide(
+            Ok(decision::decide(
                 &session.store,
                 &ctx.config,
                 sid,

@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use hubmail::config::Config;
+use hubmail::decision;
 use hubmail::model::{Publishable, Submission, SubmissionId};
 use hubmail::moderate::{self, Action};
 
@@ -84,7 +85,7 @@ fn apply_document(
     };
     let fields = parse(&ctx.config, text).map_err(keep_hint)?;
     let session = ctx.session()?;
-    let applied = moderate::decide(
+    let applied = decision::decide(
         &session.store,
         &ctx.config,
         id,

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use hubmail::model::{OutboxEntry, OutboxStatus};
-use hubmail::notify::send::{self, Transport};
+use hubmail::notify::Mailer;
 
 use super::{Context, output};
 
@@ -76,17 +76,12 @@ impl Outbox {
             println!("outbox message {seq} will be sent on the next delivery");
         }
         if self.send {
-            let transport = Transport::from_config(&ctx.config, &ctx.data_dir)?;
-            let report = send::send_due(
-                &session.store,
-                &ctx.config,
-                &transport,
-                hubmail::clock::now(),
-            )?;
+            let mailer = Mailer::from_config(&ctx.config, &ctx.data_dir)?;
+            let report = mailer.send_due(&session.store, &ctx.config, hubmail::clock::now())?;
             if !self.json {
                 println!(
                     "delivery through {}: {} sent, {} deferred, {} failed",
-                    transport.describe(),
+                    mailer.describe(),
                     report.sent,
                     report.deferred,
                     report.failed

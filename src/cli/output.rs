@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Prints a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
@@ -65,12 +66,47 @@ pub fn paint(text: &str, code: &str, on: bool) -> String {
     }
 }
 
-/// Cuts a string to `max` characters, with an ellipsis when cut.
+/// Cuts a string to `max` terminal columns (display width: a CJK character takes two, a
+/// combining mark none), with an ellipsis when cut.
 pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    if s.width() <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
+}
+
+/// [`truncate`]d to `columns`, then padded with spaces to exactly `columns` wide, for a
+/// table cell (`format!`'s `{:<n}` counts characters, not columns).
+pub fn fit(s: &str, columns: usize) -> String {
+    let mut out = truncate(s, columns);
+    let pad = columns.saturating_sub(out.width());
+    out.extend(std::iter::repeat_n(' ', pad));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_measured_in_columns() {
+        // Two columns per character: 8 columns hold three of them and the ellipsis.
+        assert_eq!(truncate("国际移民论坛", 8), "国际移…");
+        assert_eq!(fit("国际移民论坛", 8).width(), 8);
+        // A combining accent takes no column: "Résumé" spelt with them is six wide.
+        assert_eq!(fit("Re\u{301}sume\u{301}", 7), "Re\u{301}sume\u{301} ");
+        assert_eq!(fit("Ana", 6), "Ana   ");
+        assert_eq!(truncate("Organisation", 5), "Orga…");
+    }
 }

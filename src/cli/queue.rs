@@ -290,7 +290,7 @@ fn print_table(
     let author_w = (rest / 3).clamp(10, 30);
     let subject_w = rest.saturating_sub(author_w + 1).max(10);
     let header = format!(
-        "{:>id_w$} {:<10} {:<3} {:<4} {}{}{:<author_w$} SUBJECT [FLAGS]",
+        "{:>id_w$} {:<10} {:<3} {:<4} {}{}{} SUBJECT [FLAGS]",
         "ID",
         "DATE",
         "LNG",
@@ -301,7 +301,7 @@ fn print_table(
             String::new()
         },
         if quorum { "APPR " } else { "" },
-        "AUTHOR",
+        output::fit("AUTHOR", author_w),
     );
     writeln!(out, "{}", output::paint(&header, "1", color))?;
     for s in rows {
@@ -348,7 +348,7 @@ fn print_table(
         };
         writeln!(
             out,
-            "{:>id_w$} {:<10} {:<3} {:<4} {}{}{:<author_w$} {}",
+            "{:>id_w$} {:<10} {:<3} {:<4} {}{}{} {}",
             s.id.0,
             s.date().strftime("%Y-%m-%d").to_string(),
             s.lang.map_or("?", |l| l.code()),
@@ -357,7 +357,7 @@ fn print_table(
                 .map_or("-".to_string(), |q| format!("Q{}", q.number)),
             state,
             approvals,
-            output::truncate(&author, author_w),
+            output::fit(&author, author_w),
             output::truncate(&subject, subject_w),
         )?;
     }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Args;
 use console::{Key, Term};
 
+use hubmail::decision;
 use hubmail::model::{ReasonCode, State, SubmissionId};
 use hubmail::moderate::{self, Action};
 
@@ -126,7 +127,7 @@ impl Review {
 /// Applies one decision; returns 1 when it went through, 0 when refused (reported).
 fn apply(ctx: &Context, term: &Term, id: SubmissionId, action: Action) -> anyhow::Result<usize> {
     let session = ctx.session()?;
-    let result = moderate::decide(
+    let result = decision::decide(
         &session.store,
         &ctx.config,
         id,

@@ -16,7 +16,8 @@ use clap::Args;
 
 use hubmail::ingest;
 use hubmail::mailbox::{ImapSource, ImapWaiter, Maildir, Source};
-use hubmail::notify::{self, send::Transport};
+use hubmail::notify::{self, Mailer};
+use hubmail::retry::{self, Backoff};
 
 use super::Context;
 
@@ -28,39 +29,6 @@ pub struct Watch {
     /// Do one round and exit (for cron, or to test a configuration).
     #[arg(long)]
     once: bool,
-}
-
-/// Reconnection delays for a failing source: exponential with jitter, capped.
-struct Backoff {
-    failures: u32,
-    next_try: Instant,
-}
-
-impl Backoff {
-    fn new() -> Self {
-        Backoff {
-            failures: 0,
-            next_try: Instant::now(),
-        }
-    }
-    fn ready(&self) -> bool {
-        Instant::now() >= self.next_try
-    }
-    fn failed(&mut self) -> Duration {
-        self.failures += 1;
-        let base = 1u64 << self.failures.min(8); // 2 s … 256 s
-        let jitter =
-            u64::from(std::process::id() ^ self.failures.wrapping_mul(2_654_435_761)) % 1000;
-        let delay = Duration::from_secs(base.min(300)) + Duration::from_millis(jitter);
-        self.next_try = Instant::now() + delay;
-        delay
-    }
-    fn succeeded(&mut self) {
-        if self.failures > 0 {
-            tracing::info!("source reachable again");
-        }
-        self.failures = 0;
-    }
 }
 
 impl Watch {
@@ -77,11 +45,13 @@ impl Watch {
             let (tx, stop, cfg) = (wake_tx.clone(), Arc::clone(&stop), cfg.clone());
             std::thread::spawn(move || {
                 let mut waiter = ImapWaiter::new(&cfg);
-                let mut backoff = Backoff::new();
+                let mut backoff = Backoff::new(retry::RECONNECT);
                 while !stop.load(Ordering::Relaxed) {
                     match waiter.wait(Duration::from_secs(60)) {
                         Ok(changed) => {
-                            backoff.succeeded();
+                            if backoff.succeeded() {
+                                tracing::info!(mailbox = %cfg.name, "IDLE connection back");
+                            }
                             if changed && tx.send(()).is_err() {
                                 return;
                             }
@@ -100,18 +70,18 @@ impl Watch {
             .config
             .imap
             .iter()
-            .map(|c| (ImapSource::new(c), Backoff::new()))
+            .map(|c| (ImapSource::new(c), Backoff::new(retry::RECONNECT)))
             .collect();
-        let transport = Transport::from_config(&ctx.config, &ctx.data_dir)?;
+        let mailer = Mailer::from_config(&ctx.config, &ctx.data_dir)?;
         tracing::info!(
             maildirs = ctx.config.watch.maildirs.len(),
             imap = imap.len(),
-            outbox = %transport.describe(),
+            outbox = %mailer.describe(),
             "watching"
         );
         let should_stop = || stop.load(Ordering::Relaxed);
         let options = ctx.run_options();
-        let mut outbox_backoff = Backoff::new();
+        let mut outbox_backoff = Backoff::new(retry::RECONNECT);
 
         while !should_stop() {
             for dir in &ctx.config.watch.maildirs {
@@ -136,7 +106,9 @@ impl Watch {
                     ingest::run_until(&ctx.config, &options, source, &mut |_, _| {}, &should_stop);
                 match result {
                     Ok(summary) => {
-                        backoff.succeeded();
+                        if backoff.succeeded() {
+                            tracing::info!(source = %source.describe(), "source reachable again");
+                        }
                         report(&source.describe(), Ok(summary));
                     }
                     Err(e) => {
@@ -150,8 +122,10 @@ impl Watch {
                 break;
             }
             if outbox_backoff.ready() {
-                match deliver(ctx, &transport) {
-                    Ok(()) => outbox_backoff.succeeded(),
+                match deliver(ctx, &mailer) {
+                    Ok(()) => {
+                        outbox_backoff.succeeded();
+                    }
                     Err(e) => {
                         let delay = outbox_backoff.failed();
                         tracing::warn!(error = %format!("{e:#}"), retry_in = ?delay, "outbox delivery failed");
@@ -192,13 +166,13 @@ fn report(source: &str, result: hubmail::Result<ingest::Summary>) {
 }
 
 /// Sends what is due and queues the digest when its time has come.
-fn deliver(ctx: &Context, transport: &Transport) -> anyhow::Result<()> {
+fn deliver(ctx: &Context, mailer: &Mailer) -> anyhow::Result<()> {
     let session = ctx.session()?;
     let now = hubmail::clock::now();
     if let Some(count) = notify::queue_digest_if_due(&session.store, &ctx.config, now)? {
         tracing::info!(count, "digest queued");
     }
-    let report = notify::send::send_due(&session.store, &ctx.config, transport, now)?;
+    let report = mailer.send_due(&session.store, &ctx.config, now)?;
     if report.sent + report.deferred + report.failed > 0 {
         tracing::info!(
             sent = report.sent,

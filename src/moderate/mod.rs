@@ -10,7 +10,8 @@
 //! recorded and the submission stays pending until N distinct moderators approved; one
 //! rejection decides. Edits and question assignments are allowed in every state and keep
 //! the earlier version as a revision. [`plan`] is pure: it returns the new record and the
-//! audit line, or a refusal that says what is allowed; the store applies both atomically.
+//! audit line, or a refusal that says what is allowed; [`crate::decision`] applies both,
+//! with the contributor's notice, in one store transaction.
 //!
 //! `moves` holds the table of states × actions that every refusal is derived from;
 //! `actions` holds one function per action.
@@ -20,13 +21,13 @@ mod moves;
 
 use jiff::Timestamp;
 
+use crate::clock;
 use crate::config::Config;
 use crate::model::{
     Publishable, QuestionRef, RECORD_VERSION, ReasonCode, SenderPolicy, SenderRule, State,
     Submission, SubmissionId,
 };
-use crate::store::{AuditDraft, Store};
-use crate::{Error, clock};
+use crate::store::Store;
 use moves::Verb;
 
 /// What a moderator asks for.
@@ -120,51 +121,6 @@ pub fn plan(
         }
         Action::Edit { fields } => actions::edit(config, before, fields, moderator, now),
     }
-}
-
-/// What [`decide`] did.
-#[derive(Debug, Clone)]
-pub struct Applied {
-    /// One line for the moderator.
-    pub summary: String,
-    /// The record after the action.
-    pub after: Submission,
-}
-
-/// Plans an action on a stored submission and applies it atomically (record, audit entry,
-/// index mark), unless `dry_run`. The caller brings the index up to date afterwards.
-pub fn decide(
-    store: &Store,
-    config: &Config,
-    id: SubmissionId,
-    action: &Action,
-    moderator: &str,
-    dry_run: bool,
-) -> crate::Result<Applied> {
-    check_moderator(config, moderator).map_err(Error::Refused)?;
-    let before = store.get(id)?;
-    let now = clock::now();
-    let p = plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
-    if !dry_run {
-        let mail = crate::notify::decision_mail(config, &before, &p.after, now);
-        crate::crashpoint::hit("before-decision");
-        store.replace(
-            &before,
-            &p.after,
-            &AuditDraft {
-                actor: moderator.to_string(),
-                action: action.name().to_string(),
-                reason: p.audit_reason.clone(),
-                at: now,
-            },
-            mail.as_ref().map(|m| m as &dyn crate::store::Outgoing),
-        )?;
-        crate::crashpoint::hit("after-decision");
-    }
-    Ok(Applied {
-        summary: p.summary,
-        after: p.after,
-    })
 }
 
 /// Checks that a moderator may act under the configuration.

@@ -2,8 +2,8 @@
 //! language, through a transactional outbox, never looping with auto-responders.
 //!
 //! Messages are queued in the store in the same transaction as the event that causes them
-//! (an arrival, a decision); [`send`] delivers what is due, with retries and backoff, over
-//! SMTP or, for the embedded default, into a local folder. Loop safety follows RFC 3834:
+//! (an arrival, a decision); a [`Mailer`] delivers what is due, with retries and backoff,
+//! through a [`Transport`]: SMTP or, for the embedded default, a local folder. Loop safety follows RFC 3834:
 //! nothing is sent in answer to automatic, bulk, list or bounce mail, or to our own
 //! address; every message carries `Auto-Submitted`; a sender gets at most one
 //! acknowledgement per configured interval.
@@ -11,6 +11,10 @@
 mod drafts;
 pub mod send;
 pub mod templates;
+pub mod transport;
+
+pub use send::{Mailer, SendReport};
+pub use transport::{Refusal, Transport};
 
 pub use drafts::{
     OutboxDraft, ack_request, decision_mail, digest_mail, message_id, queue_digest_if_due,

@@ -1,26 +1,25 @@
-//! Delivering the outbox: building each message with lettre and handing it to SMTP or to a
-//! local folder, with retries and exponential backoff.
+//! Delivering the outbox: building each message with lettre and handing it to a
+//! [`Transport`] (SMTP, or a local folder), with retries under [`retry::DELIVERY`].
 //!
 //! Each message's Message-ID is fixed when it is queued, and an entry is marked sent (and
 //! the store flushed) right after the server accepts it, so a restart resends only what
 //! was not accepted; a message resent after a crash in that instant keeps its Message-ID.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
+use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, header::Header};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{FileTransport, Message, SmtpTransport, Transport as _};
 use serde::Serialize;
 
-use super::templates::{self, Rendered};
-use crate::config::{Config, SmtpTls, TransportKind};
+use super::templates::{Rendered, Templates};
+use super::transport::{self, Transport};
+use crate::config::Config;
 use crate::model::{Lang, MailKind, OutboxEntry, OutboxStatus, Submission};
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Result, retry};
 
 macro_rules! text_header {
     ($name:ident, $header:literal) => {
@@ -47,83 +46,84 @@ text_header!(AutoSubmitted, "Auto-Submitted");
 text_header!(AutoResponseSuppress, "X-Auto-Response-Suppress");
 text_header!(ContentLanguage, "Content-Language");
 
-/// Where messages go.
-pub enum Transport {
-    /// Each message as a `.eml` file in a folder (the embedded default: no server).
-    File(FileTransport, PathBuf),
-    /// An SMTP server.
-    Smtp(Box<SmtpTransport>, String),
+/// What delivers the outbox: a transport and the checked templates.
+pub struct Mailer {
+    transport: Box<dyn Transport>,
+    templates: Templates,
 }
 
-impl Transport {
-    /// The transport the configuration asks for.
-    pub fn from_config(config: &Config, data_dir: &Path) -> Result<Transport> {
-        let n = &config.notify;
-        match n.transport {
-            TransportKind::File => {
-                let dir = data_dir.join(&n.file_dir);
-                std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
-                Ok(Transport::File(FileTransport::new(&dir), dir))
-            }
-            TransportKind::Smtp => {
-                let s = &n.smtp;
-                let smtp_err = |e: lettre::transport::smtp::Error| {
-                    Error::Refused(format!("SMTP server {}: {e}", s.host))
-                };
-                let params = || -> Result<TlsParameters> {
-                    let mut p = TlsParameters::builder(s.host.clone());
-                    if let Some(ca) = &s.ca_file {
-                        let pem = crate::config::read_ca(ca)?;
-                        p = p.add_root_certificate(Certificate::from_pem(&pem).map_err(smtp_err)?);
-                    }
-                    p.build().map_err(smtp_err)
-                };
-                let tls = match s.tls {
-                    SmtpTls::None => Tls::None,
-                    SmtpTls::Starttls => Tls::Required(params()?),
-                    SmtpTls::Tls => Tls::Wrapper(params()?),
-                };
-                let mut builder = SmtpTransport::builder_dangerous(&s.host)
-                    .port(s.port)
-                    .tls(tls)
-                    .timeout(Some(Duration::from_secs(20)));
-                if let Some(user) = &s.user {
-                    let password = crate::config::secret(
-                        s.password.as_deref(),
-                        s.password_env.as_deref(),
-                        s.password_file.as_deref(),
-                        "[notify.smtp]",
-                    )?;
-                    builder = builder.credentials(Credentials::new(user.clone(), password));
-                }
-                Ok(Transport::Smtp(
-                    Box::new(builder.build()),
-                    format!("smtp://{}:{}", s.host, s.port),
-                ))
-            }
+impl Mailer {
+    /// The transport the configuration asks for, and its templates (refused here when
+    /// one is wrong).
+    pub fn from_config(config: &Config, data_dir: &Path) -> Result<Mailer> {
+        let templates = Templates::load(config.notify.templates_dir.as_deref())?;
+        let transport = transport::from_config(config, data_dir)?;
+        Ok(Mailer::new(transport, templates))
+    }
+
+    /// A mailer over any transport.
+    pub fn new(transport: Box<dyn Transport>, templates: Templates) -> Mailer {
+        Mailer {
+            transport,
+            templates,
         }
     }
 
-    /// A short description for logs.
+    /// Where messages go, for logs.
     pub fn describe(&self) -> String {
-        match self {
-            Transport::File(_, dir) => format!("folder {}", dir.display()),
-            Transport::Smtp(_, url) => url.clone(),
-        }
+        self.transport.describe()
     }
 
-    /// Sends one message: `Ok(())`, or the error and whether it is permanent.
-    fn send(&self, message: &Message) -> std::result::Result<(), (String, bool)> {
-        match self {
-            Transport::File(t, _) => t
-                .send(message)
-                .map(|_| ())
-                .map_err(|e| (e.to_string(), false)),
-            Transport::Smtp(t, _) => t
-                .send(message)
-                .map(|_| ())
-                .map_err(|e| (e.to_string(), e.is_permanent())),
+    /// Delivers every message that is due; each outcome is stored (and flushed) at once.
+    /// A deferred message is tried again after [`retry::DELIVERY`]'s delay for its count
+    /// of attempts; after `[notify] max_attempts`, or a permanent refusal, it has failed.
+    pub fn send_due(&self, store: &Store, config: &Config, now: Timestamp) -> Result<SendReport> {
+        let mut report = SendReport::default();
+        for mut entry in store.outbox()? {
+            if entry.status != OutboxStatus::Pending || entry.next_attempt > now {
+                continue;
+            }
+            let message = match build(store, config, &self.templates, &entry) {
+                Ok(m) => m,
+                Err(e) => {
+                    entry.status = OutboxStatus::Failed;
+                    entry.last_error = Some(format!("cannot build the message: {e}"));
+                    store.update_outbox(&entry)?;
+                    store.flush()?;
+                    report.failed += 1;
+                    continue;
+                }
+            };
+            entry.attempts += 1;
+            match self.transport.send(&message) {
+                Ok(()) => {
+                    entry.status = OutboxStatus::Sent;
+                    entry.sent_at = Some(now);
+                    entry.last_error = None;
+                    report.sent += 1;
+                    tracing::info!(seq = entry.seq, kind = entry.kind.as_str(), to = %entry.to.join(","), "sent");
+                }
+                Err(refusal) => {
+                    if refusal.permanent || entry.attempts >= config.notify.max_attempts {
+                        entry.status = OutboxStatus::Failed;
+                        report.failed += 1;
+                        tracing::warn!(seq = entry.seq, error = %refusal.reason, "delivery failed for good");
+                    } else {
+                        let delay = retry::DELIVERY.delay_after(entry.attempts);
+                        entry.next_attempt = jiff::SignedDuration::try_from(delay)
+                            .ok()
+                            .and_then(|d| now.checked_add(d).ok())
+                            .unwrap_or(now);
+                        report.deferred += 1;
+                        tracing::warn!(seq = entry.seq, attempts = entry.attempts, error = %refusal.reason, "delivery deferred");
+                    }
+                    entry.last_error = Some(refusal.reason);
+                }
+            }
+            store.update_outbox(&entry)?;
+            store.flush()?;
         }
+        Ok(report)
     }
 }
 
@@ -138,65 +138,6 @@ pub struct SendReport {
     pub failed: usize,
 }
 
-fn backoff(entry: &OutboxEntry) -> i64 {
-    let exp = 60i64 * (1i64 << entry.attempts.saturating_sub(1).min(6));
-    let jitter = ((entry.seq.wrapping_mul(7919)) % 30) as i64;
-    exp.min(3600) + jitter
-}
-
-/// Delivers every message that is due; each outcome is stored (and flushed) at once.
-pub fn send_due(
-    store: &Store,
-    config: &Config,
-    transport: &Transport,
-    now: Timestamp,
-) -> Result<SendReport> {
-    let mut report = SendReport::default();
-    for mut entry in store.outbox()? {
-        if entry.status != OutboxStatus::Pending || entry.next_attempt > now {
-            continue;
-        }
-        let message = match build(store, config, &entry) {
-            Ok(m) => m,
-            Err(e) => {
-                entry.status = OutboxStatus::Failed;
-                entry.last_error = Some(format!("cannot build the message: {e}"));
-                store.update_outbox(&entry)?;
-                store.flush()?;
-                report.failed += 1;
-                continue;
-            }
-        };
-        entry.attempts += 1;
-        match transport.send(&message) {
-            Ok(()) => {
-                entry.status = OutboxStatus::Sent;
-                entry.sent_at = Some(now);
-                entry.last_error = None;
-                report.sent += 1;
-                tracing::info!(seq = entry.seq, kind = entry.kind.as_str(), to = %entry.to.join(","), "sent");
-            }
-            Err((error, permanent)) => {
-                if permanent || entry.attempts >= config.notify.max_attempts {
-                    entry.status = OutboxStatus::Failed;
-                    report.failed += 1;
-                    tracing::warn!(seq = entry.seq, %error, "delivery failed for good");
-                } else {
-                    entry.next_attempt = now
-                        .checked_add(jiff::SignedDuration::from_secs(backoff(&entry)))
-                        .unwrap_or(now);
-                    report.deferred += 1;
-                    tracing::warn!(seq = entry.seq, attempts = entry.attempts, %error, "delivery deferred");
-                }
-                entry.last_error = Some(error);
-            }
-        }
-        store.update_outbox(&entry)?;
-        store.flush()?;
-    }
-    Ok(report)
-}
-
 fn system_time(t: Timestamp) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(t.as_second().max(0) as u64)
 }
@@ -207,12 +148,17 @@ fn mailbox(text: &str) -> Result<Mailbox> {
 }
 
 /// Builds the message for an outbox entry.
-pub fn build(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Message> {
+pub fn build(
+    store: &Store,
+    config: &Config,
+    templates: &Templates,
+    entry: &OutboxEntry,
+) -> Result<Message> {
     let submission = match entry.submission {
         Some(id) => Some(store.get(id)?),
         None => None,
     };
-    let rendered = render(store, config, entry, submission.as_ref())?;
+    let rendered = render(store, config, templates, entry, submission.as_ref())?;
     let mut to = Mailboxes::new();
     for address in &entry.to {
         to.push(mailbox(address)?);
@@ -250,11 +196,11 @@ pub fn build(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Mess
 fn render(
     store: &Store,
     config: &Config,
+    templates: &Templates,
     entry: &OutboxEntry,
     s: Option<&Submission>,
 ) -> Result<Rendered> {
     let lang = entry.lang;
-    let text = templates::template(entry.kind, lang, config.notify.templates_dir.as_deref())?;
     let space = s
         .and_then(|s| s.question.as_ref())
         .and_then(|q| config.space(&q.space))
@@ -296,7 +242,7 @@ fn render(
         values.push(("count", entry.digest.len().to_string()));
         values.push(("list", list.trim_end().to_string()));
     }
-    templates::render(&text, &values)
+    templates.render(entry.kind, lang, &values)
 }
 
 fn routing(config: &Config, s: &Submission, lang: Lang) -> String {
@@ -333,5 +279,124 @@ fn link(config: &Config, s: &Submission, lang: Lang) -> String {
         Lang::En => format!("You can read it at {url}"),
         Lang::Fr => format!("Vous pouvez la lire à l'adresse {url}"),
         Lang::Es => format!("Puede leerla en {url}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration as StdDuration;
+
+    use super::*;
+    use crate::notify::OutboxDraft;
+    use crate::notify::transport::{Recording, Refusal};
+
+    fn deferred() -> Option<Refusal> {
+        Some(Refusal {
+            reason: "451 4.3.0 try again later".into(),
+            permanent: false,
+        })
+    }
+
+    /// A store with one digest queued, a mailer over `script`, and the config.
+    fn setup(script: Vec<Option<Refusal>>) -> (tempfile::TempDir, Store, Mailer, Config) {
+        let (dir, store, mailer, config, _) = setup_recording(script);
+        (dir, store, mailer, config)
+    }
+
+    fn setup_recording(
+        script: Vec<Option<Refusal>>,
+    ) -> (tempfile::TempDir, Store, Mailer, Config, Recording) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path(), StdDuration::from_secs(1)).expect("open");
+        let mut config = Config::embedded();
+        config.notify.max_attempts = 3;
+        store
+            .enqueue(&OutboxDraft {
+                kind: MailKind::Digest,
+                submission: None,
+                to: vec!["moderators@example.org".into()],
+                lang: Lang::En,
+                reason: None,
+                digest: Vec::new(),
+                domain: "example.org".into(),
+                created: Timestamp::UNIX_EPOCH,
+            })
+            .expect("queued");
+        let templates = Templates::load(None).expect("templates");
+        let recording = Recording::new(script);
+        let mailer = Mailer::new(Box::new(recording.clone()), templates);
+        (dir, store, mailer, config, recording)
+    }
+
+    fn only_entry(store: &Store) -> OutboxEntry {
+        let mut all = store.outbox().expect("outbox");
+        assert_eq!(all.len(), 1);
+        all.remove(0)
+    }
+
+    #[test]
+    fn a_deferred_message_waits_longer_after_each_failure_then_fails_for_good() {
+        let (_dir, store, mailer, config) = setup(vec![deferred(), deferred(), deferred()]);
+        let mut now = Timestamp::UNIX_EPOCH;
+        let mut waits = Vec::new();
+        for attempt in 1..=2u32 {
+            let report = mailer.send_due(&store, &config, now).expect("pass");
+            assert_eq!(report.deferred, 1, "attempt {attempt}");
+            let entry = only_entry(&store);
+            assert_eq!(entry.attempts, attempt);
+            assert_eq!(entry.status, OutboxStatus::Pending);
+            let wait = entry.next_attempt.duration_since(now).as_secs();
+            waits.push(wait);
+            // Not due before its time: a pass a second early sends nothing.
+            let early = now + jiff::SignedDuration::from_secs(wait - 1);
+            let report = mailer.send_due(&store, &config, early).expect("pass");
+            assert_eq!(report, SendReport::default());
+            now = entry.next_attempt;
+        }
+        assert!((60..=120).contains(&waits[0]), "{waits:?}");
+        assert!((120..=240).contains(&waits[1]), "{waits:?}");
+        let report = mailer.send_due(&store, &config, now).expect("third pass");
+        assert_eq!(report.failed, 1);
+        let entry = only_entry(&store);
+        assert_eq!(entry.status, OutboxStatus::Failed);
+        assert_eq!(
+            entry.last_error.as_deref(),
+            Some("451 4.3.0 try again later")
+        );
+    }
+
+    #[test]
+    fn a_permanent_refusal_fails_at_once_and_an_acceptance_is_recorded() {
+        let permanent = Some(Refusal {
+            reason: "550 5.1.1 no such user".into(),
+            permanent: true,
+        });
+        let (_dir, store, mailer, config) = setup(vec![permanent]);
+        let report = mailer
+            .send_due(&store, &config, Timestamp::UNIX_EPOCH)
+            .expect("pass");
+        assert_eq!((report.failed, only_entry(&store).attempts), (1, 1));
+
+        let (_dir, store, mailer, config, recording) = setup_recording(vec![deferred()]);
+        let now = Timestamp::UNIX_EPOCH;
+        mailer.send_due(&store, &config, now).expect("deferred");
+        let later = only_entry(&store).next_attempt;
+        let report = mailer.send_due(&store, &config, later).expect("accepted");
+        assert_eq!(report.sent, 1);
+        let entry = only_entry(&store);
+        assert_eq!(
+            (entry.status, entry.sent_at),
+            (OutboxStatus::Sent, Some(later))
+        );
+        assert!(entry.last_error.is_none());
+        let sent = recording.accepted();
+        assert_eq!(
+            sent.len(),
+            1,
+            "the deferred attempt was not recorded as sent"
+        );
+        let text = String::from_utf8_lossy(&sent[0]);
+        assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
+        assert!(text.contains(&format!("<{}>", entry.message_id)), "{text}");
     }
 }

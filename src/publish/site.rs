@@ -119,25 +119,11 @@ pub fn attachment_path(space: &str, s: &Submission, name: &str) -> String {
     format!("{space}/files/{}/{}", s.id, safe_file_name(name))
 }
 
-/// An attachment name as a file name in the site: no separators, no leading dot, no
-/// control characters (the ingest already removed most; this is the last guard).
+/// An attachment's file name as published: the one sanitiser of names from mail
+/// ([`crate::parse::sanitize_file_name`], which ingest already applied; applying it again
+/// changes nothing, and covers records of older stores).
 fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '\0') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let cleaned = cleaned.trim_start_matches(['.', ' ']).trim();
-    if cleaned.is_empty() {
-        "attachment".into()
-    } else {
-        cleaned.chars().take(120).collect()
-    }
+    crate::parse::sanitize_file_name(name, "attachment")
 }
 
 /// Percent-encodes a path segment for an href (the file name itself stays readable).

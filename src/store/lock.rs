@@ -2,16 +2,17 @@
 //!
 //! sled takes an exclusive file lock for as long as a database is open, so two hubmail
 //! processes cannot have it at once. Instead of surfacing "could not acquire lock", a
-//! process waits for the lock with a short backoff, up to a bound, then fails with
+//! process waits for the lock with a short backoff ([`crate::retry`]), up to a bound, then fails with
 //! [`Error::StoreBusy`](crate::Error::StoreBusy) naming who holds it. Holders announce
 //! themselves in `store/holder` (pid and command) so the message can say who.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use backon::BlockingRetryable;
 use sled::Db;
 
-use crate::{Error, Result};
+use crate::{Error, Result, retry};
 
 /// How the store opens a sled database in `dir` (the main one and the keys).
 pub fn config(dir: &Path) -> sled::Config {
@@ -27,35 +28,34 @@ pub fn config(dir: &Path) -> sled::Config {
         .flush_every_ms(None)
 }
 
-/// Opens the sled database in `dir`, waiting up to `wait` for another process to close it.
+/// Opens the sled database in `dir`, waiting up to `wait` for another process to close it
+/// (retrying under [`retry::STORE_LOCK`]).
 pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
     let started = Instant::now();
-    let mut pause = Duration::from_millis(5);
     let mut waiting: Option<Waiting> = None;
-    loop {
-        match config(dir).open() {
-            Ok(db) => return Ok(db),
-            Err(e) if is_lock_error(&e) => {
-                if started.elapsed() >= wait {
-                    let holder = std::fs::read_to_string(dir.join("holder")).unwrap_or_default();
-                    let holder = holder.trim();
-                    return Err(Error::StoreBusy {
-                        path: if holder.is_empty() {
-                            dir.to_path_buf()
-                        } else {
-                            PathBuf::from(format!("{} (held by {holder})", dir.display()))
-                        },
-                        waited_ms: started.elapsed().as_millis() as u64,
-                    });
-                }
-                if waiting.is_none() {
-                    waiting = Some(Waiting::announce(dir));
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(100));
-            }
-            Err(e) => return Err(Error::Store(e.to_string())),
+    let opened = (|| config(dir).open())
+        .retry(retry::STORE_LOCK.builder())
+        .sleep(std::thread::sleep)
+        .when(|e| is_lock_error(e) && started.elapsed() < wait)
+        .notify(|_, _| {
+            waiting.get_or_insert_with(|| Waiting::announce(dir));
+        })
+        .call();
+    match opened {
+        Ok(db) => Ok(db),
+        Err(e) if is_lock_error(&e) => {
+            let holder = std::fs::read_to_string(dir.join("holder")).unwrap_or_default();
+            let holder = holder.trim();
+            Err(Error::StoreBusy {
+                path: if holder.is_empty() {
+                    dir.to_path_buf()
+                } else {
+                    PathBuf::from(format!("{} (held by {holder})", dir.display()))
+                },
+                waited_ms: started.elapsed().as_millis() as u64,
+            })
         }
+        Err(e) => Err(Error::Store(e.to_string())),
     }
 }
 

@@ -205,11 +205,18 @@ fn the_boundaries_the_map_promises_hold() {
     only_in("tantivy", &["index"]);
     only_in("clap", &["cli", "main"]);
     only_in("lettre", &["notify"]);
+    only_in("minijinja", &["notify"]);
+    only_in("backon", &["retry", "store"]);
     let index = &map["index"];
     assert!(
         !index.uses.contains("store"),
         "index/ imports the store ({:?}): the index is fed by its callers",
         index.uses
+    );
+    assert!(
+        !map["moderate"].uses.contains("notify"),
+        "moderate/ imports notify ({:?}): moderation decides, decision.rs drafts the notice",
+        map["moderate"].uses
     );
     assert!(
         map["store"].uses.contains("model") && map["indexing"].uses.contains("store"),

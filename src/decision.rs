@@ -1,0 +1,57 @@
+//! Applies a moderator's decision: the plan, the contributor's notice and the write, in one
+//! store transaction.
+//!
+//! [`crate::moderate`] decides what an action does and knows nothing of mail; the notice
+//! is drafted here ([`crate::notify`]) from the record before and after, and
+//! [`crate::store`] writes both, so that they land atomically or neither does.
+
+use crate::config::Config;
+use crate::model::{Submission, SubmissionId};
+use crate::moderate::{self, Action};
+use crate::store::{AuditDraft, Outgoing, Store};
+use crate::{Error, clock, crashpoint, notify};
+
+/// What [`decide`] did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// One line for the moderator.
+    pub summary: String,
+    /// The record after the action.
+    pub after: Submission,
+}
+
+/// Plans an action on a stored submission and applies it atomically (record, audit entry,
+/// notice, index mark), unless `dry_run`. The caller brings the index up to date afterwards.
+pub fn decide(
+    store: &Store,
+    config: &Config,
+    id: SubmissionId,
+    action: &Action,
+    moderator: &str,
+    dry_run: bool,
+) -> crate::Result<Applied> {
+    moderate::check_moderator(config, moderator).map_err(Error::Refused)?;
+    let before = store.get(id)?;
+    let now = clock::now();
+    let p = moderate::plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
+    if !dry_run {
+        let notice = notify::decision_mail(config, &before, &p.after, now);
+        crashpoint::hit("before-decision");
+        store.replace(
+            &before,
+            &p.after,
+            &AuditDraft {
+                actor: moderator.to_string(),
+                action: action.name().to_string(),
+                reason: p.audit_reason.clone(),
+                at: now,
+            },
+            notice.as_ref().map(|m| m as &dyn Outgoing),
+        )?;
+        crashpoint::hit("after-decision");
+    }
+    Ok(Applied {
+        summary: p.summary,
+        after: p.after,
+    })
+}
