@@ -149,6 +149,18 @@ fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until Postfix has nothing left to deliver (its queues empty): after that, a
+/// mailbox's count is final, so an absence can be asserted without guessing a delay.
+fn postfix_delivered_everything() {
+    wait_for("Postfix's queue to empty", Duration::from_secs(30), || {
+        let out = std::process::Command::new("postqueue")
+            .arg("-p")
+            .output()
+            .expect("postqueue (installed with Postfix by scripts/mailservers.sh)");
+        String::from_utf8_lossy(&out.stdout).contains("Mail queue is empty")
+    });
+}
+
 fn header(raw: &[u8], name: &str) -> String {
     MessageParser::default()
         .parse(raw)
@@ -337,7 +349,7 @@ fn decisions_wait_while_postfix_is_down_and_each_is_delivered_once() {
     wait_for("three decisions", Duration::from_secs(20), || {
         mailbox("contributor", "").len() == before + 3
     });
-    std::thread::sleep(Duration::from_secs(1));
+    postfix_delivered_everything();
     let mails = mailbox("contributor", "");
     let mut ids: Vec<String> = mails.iter().map(|m| header(m, "Message-ID")).collect();
     ids.sort();
@@ -400,6 +412,7 @@ fn an_out_of_office_reply_to_an_acknowledgement_gets_no_answer() {
     );
     ws.cmd().args(["ingest", "--imap", "contact"]).ok();
     ws.cmd().args(["outbox", "--send"]).ok();
+    postfix_delivered_everything();
     assert_eq!(mailbox("contributor", "").len(), 1, "the acknowledgement");
     // The contributor's auto-responder answers the acknowledgement.
     send(
@@ -416,12 +429,12 @@ fn an_out_of_office_reply_to_an_acknowledgement_gets_no_answer() {
     );
     let summary = ws.json(&["ingest", "--imap", "contact", "--json"]);
     assert_eq!(summary["ignored"], 1, "{summary}");
-    ws.cmd().args(["outbox", "--send"]).ok();
-    std::thread::sleep(Duration::from_secs(1));
+    let sent = ws.json(&["outbox", "--send", "--json"]);
+    postfix_delivered_everything();
     assert_eq!(
         mailbox("contributor", "").len(),
         1,
-        "no answer to the auto-reply"
+        "no answer to the auto-reply: {sent}"
     );
 }
 

@@ -115,6 +115,15 @@ fn arbitrary_input_never_panics() {
         "-)",
         "AND OR NOT",
     ] {
-        let _ = parse(q);
+        // Either a query, or an error that points inside what was typed.
+        if let Err(e) = parse(q) {
+            let typed = q.chars().count();
+            assert_eq!(e.query, q);
+            assert!(!e.message.is_empty(), "{q:?}");
+            assert!(
+                e.len >= 1 && e.at + e.len <= typed.max(1) + 1,
+                "{q:?}: {e:?}"
+            );
+        }
     }
 }

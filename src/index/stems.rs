@@ -192,6 +192,19 @@ mod tests {
         assert_eq!(expected.len(), words.len() + 2);
         assert_eq!(terms(&mut cached, &text), expected);
         assert_eq!(terms(&mut cached, "walking walked"), ["walk", "walk"]);
+
+        // The memory itself: full after MAX_REMEMBERED words, emptied by the next one.
+        let mut filter = CachedStemmer::new(Language::English)
+            .expect("one of ours")
+            .transform(SimpleTokenizer::default());
+        let mut remembered = Vec::new();
+        for word in &words {
+            assert!(filter.token_stream(word).advance());
+            remembered.push(filter.stems.len());
+        }
+        assert_eq!(remembered[MAX_REMEMBERED - 1], MAX_REMEMBERED, "full");
+        assert_eq!(remembered[MAX_REMEMBERED], 1, "emptied, then the new word");
+        assert_eq!(remembered[words.len() - 1], 10);
     }
 
     #[test]

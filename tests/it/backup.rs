@@ -91,7 +91,15 @@ fn a_backup_taken_while_ingest_runs_is_consistent() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    // Once the first batch is durable (its mail moved to cur/), back up.
+    let started = std::time::Instant::now();
+    while crate::util::files_in(&maildir.join("cur")).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the ingest stored nothing in a minute"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let file = ws.path().join("during.hubmail");
     ws.cmd()
         .args(["backup", file.to_str().expect("utf-8")])
@@ -110,7 +118,12 @@ fn a_backup_taken_while_ingest_runs_is_consistent() {
         .as_array()
         .map(Vec::len)
         .unwrap_or(0);
-    assert!(n > 0 && n <= 1000, "a prefix of the run: {n}");
+    // Taken mid-run: some batches of 50, not all, and never part of one.
+    assert!(
+        n > 0 && n < 1000,
+        "the backup was taken during the run, not before or after it: {n} of 1000"
+    );
+    assert_eq!(n % 50, 0, "whole batches only: {n}");
     let ids = ids(&restored.json(&["queue", "--limit", "0", "--json"]));
     assert_eq!(
         ids,

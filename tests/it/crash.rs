@@ -163,6 +163,11 @@ fn assert_all_accounted(ws: &Workspace, maildir: &std::path::Path, n: usize, wha
     assert_eq!(check["consistent"], true, "{what}: {check}");
 }
 
+/// How many messages have left `new/` for `cur/` (each one stored and flushed first).
+fn moved(maildir: &std::path::Path) -> usize {
+    files_in(&maildir.join("cur")).len()
+}
+
 #[test]
 fn sigkill_at_random_moments_during_ingest_loses_and_duplicates_nothing() {
     let ws = Workspace::with_config_text(
@@ -172,8 +177,10 @@ fn sigkill_at_random_moments_during_ingest_loses_and_duplicates_nothing() {
     let maildir = bulk(&ws, n);
     let dir = maildir.to_str().expect("utf-8");
     let mut rng = Rng(0x2026_1127);
-    let mut kills = 0;
+    // Kills that landed mid-work: this run had moved messages, and some were still left.
+    let mut mid_work = Vec::new();
     for _ in 0..12 {
+        let before = moved(&maildir);
         let mut child = ws
             .cmd()
             .args(["ingest", "--maildir", dir])
@@ -184,16 +191,25 @@ fn sigkill_at_random_moments_during_ingest_loses_and_duplicates_nothing() {
         if child.try_wait().expect("poll").is_some() {
             break;
         }
+        let at_kill = moved(&maildir);
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        kills += 1;
+        if at_kill > before && at_kill < n {
+            mid_work.push(at_kill);
+        }
     }
     assert!(
-        kills >= 3,
-        "the test killed the worker mid-run ({kills} times)"
+        mid_work.len() >= 3,
+        "at least three kills landed while a run was storing messages (messages moved at \
+         each: {mid_work:?}); on a machine this fast or slow, change the pauses"
     );
     ws.cmd().args(["ingest", "--maildir", dir]).ok();
-    assert_all_accounted(&ws, &maildir, n, &format!("after {kills} SIGKILLs"));
+    assert_all_accounted(
+        &ws,
+        &maildir,
+        n,
+        &format!("after SIGKILLs at {mid_work:?} messages"),
+    );
 }
 
 #[test]
@@ -211,23 +227,38 @@ fn sigkill_at_random_moments_during_watch_loses_and_duplicates_nothing() {
     )
     .expect("write");
     let mut rng = Rng(0x5eed_0008);
-    let mut kills = 0;
+    let mut mid_work = Vec::new();
+    let stderr_path = ws.path().join("watch.stderr");
     for _ in 0..6 {
+        let before = moved(&maildir);
+        let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
         let mut child = ws
             .cmd()
             .args(["--config", config.to_str().expect("utf-8"), "watch"])
             .into_command()
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn");
         std::thread::sleep(std::time::Duration::from_millis(200 + rng.next() % 600));
+        let at_kill = moved(&maildir);
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "watch runs until it is stopped, but it exited: {}",
+            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+        );
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        kills += 1;
+        if at_kill > before && at_kill < n {
+            mid_work.push(at_kill);
+        }
         if files_in(&maildir.join("new")).is_empty() {
             break;
         }
     }
+    assert!(
+        !mid_work.is_empty(),
+        "a kill landed while watch was storing messages (moved at each kill: {mid_work:?})"
+    );
     ws.cmd()
         .args([
             "--config",
@@ -236,7 +267,12 @@ fn sigkill_at_random_moments_during_watch_loses_and_duplicates_nothing() {
             "--once",
         ])
         .ok();
-    assert_all_accounted(&ws, &maildir, n, &format!("watch after {kills} SIGKILLs"));
+    assert_all_accounted(
+        &ws,
+        &maildir,
+        n,
+        &format!("watch after SIGKILLs at {mid_work:?} messages"),
+    );
 }
 
 #[test]

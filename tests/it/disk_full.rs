@@ -93,7 +93,7 @@ fn a_full_disk_is_a_temporary_failure_and_ingestion_resumes() {
     let (at, message_text) = failed.expect("the disk filled up");
     assert!(stored > 0, "some messages fit");
     assert!(
-        message_text.contains("No space left on device") || message_text.contains("space"),
+        message_text.contains("No space left on device") || message_text.contains("os error 28"),
         "the error says why: {message_text}"
     );
 

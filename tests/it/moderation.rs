@@ -438,6 +438,7 @@ fn queue_filters() {
         stderr(&bad)
     );
     let bad = ws.cmd().args(["queue", "--since", "yesterday"]).output();
+    assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("2022-01-31"), "{}", stderr(&bad));
 }
 

@@ -21,8 +21,9 @@ fn two_processes_deciding_the_same_submission_one_wins() {
     ws.ingest_fixtures();
     // Seven submissions, each decided by two moderators at the same moment.
     let ids = ["1", "2", "3", "4", "5", "6", "7"];
+    let mut overlapped = 0;
     for id in ids {
-        let a = spawn(&ws, &["--moderator", "amina", "approve", id]);
+        let mut a = spawn(&ws, &["--moderator", "amina", "approve", id]);
         let b = spawn(
             &ws,
             &[
@@ -34,6 +35,10 @@ fn two_processes_deciding_the_same_submission_one_wins() {
                 "off-topic",
             ],
         );
+        // Both at once: the first was still running when the second started.
+        if a.try_wait().expect("poll").is_none() {
+            overlapped += 1;
+        }
         let a = a.wait_with_output().expect("wait");
         let b = b.wait_with_output().expect("wait");
         assert!(
@@ -64,6 +69,11 @@ fn two_processes_deciding_the_same_submission_one_wins() {
             .count();
         assert_eq!(decisions, 1, "one audit entry for the one decision on {id}");
     }
+    assert!(
+        overlapped >= ids.len() / 2,
+        "the two moderators' processes overlapped for only {overlapped} of {} submissions",
+        ids.len()
+    );
     let check = ws.json(&["check", "--json"]);
     assert_eq!(check["consistent"], true, "{check}");
 }
@@ -87,7 +97,7 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
     for i in 0..total {
         std::fs::write(maildir.join(format!("new/{i:05}.eml")), message(i)).expect("write");
     }
-    let ingest = spawn(
+    let mut ingest = spawn(
         &ws,
         &[
             "ingest",
@@ -98,6 +108,7 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
     );
     // Wait for the first batch, then decide on the first ten while the rest arrives.
     let mut decided = 0;
+    let mut decided_while_ingesting = 0;
     let mut attempts = 0;
     while decided < 10 && attempts < 2000 {
         attempts += 1;
@@ -108,6 +119,9 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
             .output();
         if out.status.success() {
             decided += 1;
+            if ingest.try_wait().expect("poll").is_none() {
+                decided_while_ingesting += 1;
+            }
         } else {
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(
@@ -126,6 +140,10 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(summary["queued"], total as u64, "nothing lost: {summary}");
     assert_eq!(decided, 10);
+    assert!(
+        decided_while_ingesting >= 5,
+        "only {decided_while_ingesting} of the 10 decisions came while the ingest ran"
+    );
     let approved = ws.json(&["queue", "--state", "approved", "--json"]);
     assert_eq!(approved.as_array().map(Vec::len), Some(10));
     let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);

@@ -295,7 +295,12 @@ fn options_json_shape_paging_sorting_facets_and_saved_searches() {
     }
     let snippet = first["snippet"].as_str().expect("snippet");
     let chars: Vec<char> = snippet.chars().collect();
-    for h in first["highlights"].as_array().expect("highlights") {
+    let highlights = first["highlights"].as_array().expect("highlights");
+    assert!(
+        !highlights.is_empty(),
+        "the query's word is highlighted: {first}"
+    );
+    for h in highlights {
         let (a, b) = (
             h[0].as_u64().expect("a") as usize,
             h[1].as_u64().expect("b") as usize,
@@ -422,6 +427,7 @@ fn malformed_queries_point_at_the_problem_and_exit_one() {
         assert!(err.contains(needle), "{query}: {err}");
     }
     let out = ws.cmd().args(["search", "a OR b)"]).output();
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("a OR b)\n") && err.contains("      ^"),
