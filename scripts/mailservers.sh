@@ -113,7 +113,9 @@ CONF
   cat > /etc/dovecot/dovecot.conf <<CONF
 # Written by hubmail's scripts/mailservers.sh: a loopback-only test server.
 protocols = imap
-listen = 127.0.0.1
+# 127.0.0.2 is the same server without MOVE, as some providers' servers are (the tests
+# of the \Seen path use it).
+listen = 127.0.0.1, 127.0.0.2
 ssl = yes
 ssl_cert = <$BASE/tls/server.pem
 ssl_key = <$BASE/tls/server.key
@@ -155,6 +157,11 @@ service auth {
 protocol imap {
   mail_max_userip_connections = 100
   imap_idle_notify_interval = 1 secs
+}
+local 127.0.0.2 {
+  protocol imap {
+    imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES MULTIAPPEND UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN LIST-STATUS BINARY SPECIAL-USE
+  }
 }
 CONF
 }

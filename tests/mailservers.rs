@@ -52,6 +52,12 @@ fn servers() -> MutexGuard<'static, ()> {
 /// A workspace whose configuration points at the test servers (the IMAP password comes
 /// from a file, as a real deployment's would).
 fn workspace() -> Workspace {
+    workspace_at("127.0.0.1", "")
+}
+
+/// The same, reading IMAP from `imap_host` (127.0.0.2 is the server without MOVE), with
+/// `extra` configuration.
+fn workspace_at(imap_host: &str, extra: &str) -> Workspace {
     let secret = std::env::temp_dir().join(format!("hubmail-imap-{}.pass", std::process::id()));
     std::fs::write(&secret, "contact-secret\n").expect("write the password file");
     Workspace::with_config_text(&format!(
@@ -70,13 +76,15 @@ digest_interval_minutes = 60
 [watch]
 poll_seconds = 1
 
+{extra}
+
 [[imap]]
 name = "contact"
-host = "127.0.0.1"
+host = "{imap_host}"
 port = 143
 tls = "none"
 user = "contact@consultation.test"
-password_file = "{}"
+password_file = "{secret}"
 
 [[space]]
 id = "gcm"
@@ -86,7 +94,7 @@ title = "GCM regional review"
 number = 2
 title = {{ en = "Remittances", fr = "Transferts de fonds", es = "Remesas" }}
 "#,
-        secret.display()
+        secret = secret.display()
     ))
 }
 
@@ -592,5 +600,102 @@ fn tls_starttls_and_smtp_auth_with_a_private_ca() {
     assert!(
         err.contains("TLS") && err.to_lowercase().contains("certificate"),
         "{err}"
+    );
+}
+
+#[test]
+fn mail_read_in_a_mail_client_first_is_ingested_where_the_server_has_no_move() {
+    let _servers = servers();
+    let ws = workspace_at("127.0.0.2", "");
+    send(
+        "A <contributor@example.test>",
+        "[Q2] read first",
+        "A contribution someone opened in a mail client before hubmail saw it, about remittances.",
+        "seen-1@example.test",
+        false,
+    );
+    wait_for(
+        "the message in the contact mailbox",
+        Duration::from_secs(20),
+        || mailbox("contact", "").len() == 1,
+    );
+    // A mail client opens it: Dovecot now holds it as \Seen.
+    let inbox = Path::new(MAIL).join("contact");
+    for e in std::fs::read_dir(inbox.join("new"))
+        .expect("new/")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        std::fs::rename(e.path(), inbox.join("cur").join(format!("{name}:2,S")))
+            .expect("mark seen");
+    }
+    let first = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(
+        first["queued"], 1,
+        "a message already \\Seen is new to hubmail: {first}"
+    );
+    // Without MOVE it stays in INBOX, flagged; the checkpoint says it is done.
+    assert_eq!(mailbox("contact", "").len(), 1);
+    assert!(
+        mailbox("contact", ".Processed").is_empty(),
+        "no MOVE on this server"
+    );
+    let again = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(again["read"], 0, "{again}");
+}
+
+#[test]
+fn oversize_mail_over_imap_is_fetched_in_pieces_and_kept_whole() {
+    let _servers = servers();
+    let ws = workspace_at("127.0.0.1", "[limits]\nmax_message_bytes = 102400\n");
+    let mut body = String::new();
+    while body.len() < 9_000_000 {
+        body.push_str("A long annex on remittance corridors and the cost of sending money home.\n");
+    }
+    send(
+        "A <contributor@example.test>",
+        "[Q2] a long annex",
+        &body,
+        "big-1@example.test",
+        false,
+    );
+    wait_for(
+        "the message in the contact mailbox",
+        Duration::from_secs(30),
+        || mailbox("contact", "").len() == 1,
+    );
+    let on_server = mailbox("contact", "").remove(0);
+    let summary = ws.json(&["ingest", "--imap", "contact", "--json"]);
+    assert_eq!(summary["quarantined"], 1, "over the limit: {summary}");
+    let row = &ws.json(&["queue", "--state", "quarantined", "--json"])[0];
+    let raw = ws
+        .cmd()
+        .args(["show", &row["id"].to_string(), "--raw"])
+        .ok()
+        .stdout;
+    // Dovecot keeps lines ending in LF on disk and serves them with CRLF, as IMAP says.
+    let served: Vec<u8> = on_server
+        .iter()
+        .flat_map(|&b| {
+            if b == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![b]
+            }
+        })
+        .collect();
+    assert!(!on_server.contains(&b'\r'), "the stored copy uses LF");
+    assert_eq!(raw.len(), served.len(), "every piece arrived");
+    assert!(raw == served, "byte for byte as the server serves it");
+    let spool = ws.data_dir().join("spool");
+    let leftovers: Vec<String> = std::fs::read_dir(&spool)
+        .expect("spool")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("imap-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the fetched pieces are cleaned up: {leftovers:?}"
     );
 }

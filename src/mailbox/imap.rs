@@ -1,7 +1,10 @@
 //! The contact mailbox on an IMAP server.
 //!
-//! Messages are fetched by UID in batches (`BODY.PEEK[]`, so nothing is marked read by the
-//! fetch), and only after they are durably stored are they moved to the processed folder
+//! Messages are listed by UID after the checkpoint (never by `UNSEEN`: a message someone
+//! opened in a mail client is still new to hubmail) and fetched in batches of at most 16 MB
+//! (`BODY.PEEK[]`, so nothing is marked read); their sizes are asked first, and one over
+//! the size limit is fetched in 4 MB pieces into a spool file, never whole into memory.
+//! Only after they are durably stored are they moved to the processed folder
 //! (MOVE), or flagged `\Seen` where the server has no MOVE. The UIDVALIDITY and the last
 //! UID are checkpointed in the store; a changed UIDVALIDITY means the server renumbered
 //! the folder, so it is read again from the start and the store's digests recognise what
@@ -15,7 +18,7 @@ use std::time::Duration;
 use imap::extensions::idle::{SetReadTimeout, WaitOutcome};
 use serde::{Deserialize, Serialize};
 
-use super::{Incoming, RawMessage, Source};
+use super::{Incoming, OVERSIZE_HEAD_BYTES, RawMessage, Source};
 use crate::config::{ImapConfig, SmtpTls, secret};
 use crate::model::Origin;
 use crate::{Error, Result};
@@ -110,9 +113,16 @@ fn connect(cfg: &ImapConfig) -> Result<Session> {
     })
 }
 
+/// The most one FETCH of whole messages brings at once.
+const FETCH_BYTES: u64 = 16 * 1024 * 1024;
+/// The piece a message over the size limit is fetched in.
+const PIECE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// An IMAP folder as a source.
 pub struct ImapSource {
     cfg: ImapConfig,
+    max_bytes: u64,
+    spool_dir: std::path::PathBuf,
     session: Option<Session>,
     checkpoint: Checkpoint,
     has_move: bool,
@@ -121,10 +131,13 @@ pub struct ImapSource {
 }
 
 impl ImapSource {
-    /// A source for this mailbox; it connects on first use.
-    pub fn new(cfg: &ImapConfig) -> ImapSource {
+    /// A source for this mailbox; it connects on first use. A message over `max_bytes` is
+    /// fetched in pieces into a file in `spool_dir`, never whole into memory.
+    pub fn new(cfg: &ImapConfig, max_bytes: u64, spool_dir: &std::path::Path) -> ImapSource {
         ImapSource {
             cfg: cfg.clone(),
+            max_bytes,
+            spool_dir: spool_dir.to_path_buf(),
             session: None,
             checkpoint: Checkpoint::default(),
             has_move: false,
@@ -185,12 +198,12 @@ impl ImapSource {
 
     fn list(&mut self) -> Result<()> {
         let cfg = &self.cfg;
-        let query = if self.has_move {
-            format!("UID {}:*", self.checkpoint.last_uid + 1)
-        } else {
-            format!("UNSEEN UID {}:*", self.checkpoint.last_uid + 1)
+        // By UID alone, never UNSEEN: a message a person opened in a mail client before
+        // the worker saw it is still new to hubmail. The checkpoint says what is done.
+        let query = format!("UID {}:*", self.checkpoint.last_uid + 1);
+        let Some(session) = self.session.as_mut() else {
+            return Err(lost(cfg));
         };
-        let session = self.session.as_mut().expect("opened before listing");
         let uids = with_session!(session, s => s.uid_search(&query))
             .map_err(|e| imap_err(cfg, "UID SEARCH", e))?;
         let mut uids: Vec<u32> = uids
@@ -214,35 +227,136 @@ impl ImapSource {
         if take.is_empty() {
             return Ok(Vec::new());
         }
-        let set = take
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let cfg = &self.cfg;
-        let session = self.session.as_mut().expect("opened above");
-        let fetches = with_session!(session, s => s.uid_fetch(&set, "(UID BODY.PEEK[])"))
-            .map_err(|e| imap_err(cfg, "UID FETCH", e))?;
+        let cfg = self.cfg.clone();
+        let location = |uid: u32| Origin {
+            source: "imap".into(),
+            location: format!(
+                "imap://{}@{}/{};UIDVALIDITY={};UID={uid}",
+                cfg.user, cfg.host, cfg.folder, self.checkpoint.uid_validity
+            ),
+        };
+        let Some(session) = self.session.as_mut() else {
+            return Err(lost(&cfg));
+        };
+        // Sizes first: no FETCH brings more than FETCH_BYTES, and a message over the
+        // limit comes in pieces straight into a spool file.
+        let mut sizes: Vec<(u32, u64)> =
+            with_session!(&mut *session, s => s.uid_fetch(uid_set(&take), "(UID RFC822.SIZE)"))
+                .map_err(|e| imap_err(&cfg, "UID FETCH (RFC822.SIZE)", e))?
+                .iter()
+                .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+                .collect();
+        sizes.sort_unstable();
         let mut out = Vec::new();
-        for f in fetches.iter() {
-            let (Some(uid), Some(body)) = (f.uid, f.body()) else {
+        let mut group: Vec<u32> = Vec::new();
+        let mut group_bytes = 0;
+        for (uid, size) in sizes {
+            if size > self.max_bytes {
+                let raw = fetch_in_pieces(session, &cfg, uid, &self.spool_dir)?;
+                out.push(Incoming {
+                    raw,
+                    origin: location(uid),
+                    handle: uid.to_string(),
+                });
                 continue;
-            };
-            out.push(Incoming {
-                raw: RawMessage::InMemory(body.to_vec()),
-                origin: Origin {
-                    source: "imap".into(),
-                    location: format!(
-                        "imap://{}@{}/{};UIDVALIDITY={};UID={uid}",
-                        cfg.user, cfg.host, cfg.folder, self.checkpoint.uid_validity
-                    ),
-                },
-                handle: uid.to_string(),
-            });
+            }
+            if group_bytes + size > FETCH_BYTES && !group.is_empty() {
+                for (uid, body) in fetch_whole(session, &cfg, &group)? {
+                    out.push(Incoming {
+                        raw: RawMessage::InMemory(body),
+                        origin: location(uid),
+                        handle: uid.to_string(),
+                    });
+                }
+                group.clear();
+                group_bytes = 0;
+            }
+            group.push(uid);
+            group_bytes += size;
+        }
+        if !group.is_empty() {
+            for (uid, body) in fetch_whole(session, &cfg, &group)? {
+                out.push(Incoming {
+                    raw: RawMessage::InMemory(body),
+                    origin: location(uid),
+                    handle: uid.to_string(),
+                });
+            }
         }
         out.sort_by_key(|i| i.handle.parse::<u32>().unwrap_or(0));
         Ok(out)
     }
+}
+
+fn lost(cfg: &ImapConfig) -> Error {
+    Error::Mailbox {
+        path: cfg.host.clone().into(),
+        message: "the connection was lost; the messages will be read again".into(),
+    }
+}
+
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whole messages, by UID (`BODY.PEEK[]`: nothing is marked read).
+fn fetch_whole(
+    session: &mut Session,
+    cfg: &ImapConfig,
+    uids: &[u32],
+) -> Result<Vec<(u32, Vec<u8>)>> {
+    let fetches = with_session!(session, s => s.uid_fetch(uid_set(uids), "(UID BODY.PEEK[])"))
+        .map_err(|e| imap_err(cfg, "UID FETCH", e))?;
+    Ok(fetches
+        .iter()
+        .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+        .collect())
+}
+
+/// A message over the size limit, fetched `PIECE_BYTES` at a time (`BODY.PEEK[]<offset.n>`)
+/// into a spool file; its head stays in memory for the headers.
+fn fetch_in_pieces(
+    session: &mut Session,
+    cfg: &ImapConfig,
+    uid: u32,
+    spool_dir: &std::path::Path,
+) -> Result<RawMessage> {
+    use std::io::Write;
+    std::fs::create_dir_all(spool_dir).map_err(|e| Error::io("creating", spool_dir, e))?;
+    let path = spool_dir.join(format!("imap-{}-{uid}.eml", std::process::id()));
+    let mut file = std::fs::File::create(&path).map_err(|e| Error::io("creating", &path, e))?;
+    let mut head = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let query = format!("(UID BODY.PEEK[]<{offset}.{PIECE_BYTES}>)");
+        let fetches = with_session!(&mut *session, s => s.uid_fetch(uid.to_string(), &query))
+            .map_err(|e| imap_err(cfg, "UID FETCH (a piece)", e))?;
+        let piece = fetches
+            .iter()
+            .find(|f| f.uid == Some(uid))
+            .and_then(|f| f.body())
+            .unwrap_or_default();
+        file.write_all(piece)
+            .map_err(|e| Error::io("writing", &path, e))?;
+        if head.len() < OVERSIZE_HEAD_BYTES {
+            let room = OVERSIZE_HEAD_BYTES - head.len();
+            head.extend_from_slice(&piece[..piece.len().min(room)]);
+        }
+        offset += piece.len() as u64;
+        if (piece.len() as u64) < PIECE_BYTES {
+            break;
+        }
+    }
+    file.sync_all()
+        .map_err(|e| Error::io("syncing", &path, e))?;
+    Ok(RawMessage::Oversize {
+        head,
+        size: offset,
+        file: path,
+    })
 }
 
 impl Source for ImapSource {
@@ -266,6 +380,12 @@ impl Source for ImapSource {
     }
 
     fn mark_processed(&mut self, done: &[&Incoming]) -> Result<()> {
+        // Pieces of oversize mail spooled while fetching: the store has its own copy now.
+        for incoming in done {
+            if let RawMessage::Oversize { file, .. } = &incoming.raw {
+                let _ = std::fs::remove_file(file);
+            }
+        }
         if done.is_empty() {
             return Ok(());
         }
