@@ -4,8 +4,9 @@
 //! The snapshot is taken while holding the store, which a running worker releases between
 //! batches, so it is consistent. The file is a tar archive, zstd-compressed: one entry per
 //! sled tree (`trees/NAME.kv`, length-prefixed key/value pairs; `keys/NAME.kv` for the
-//! trees of the keys database) and one per pack file. The search index is not included:
-//! restore rebuilds it from the store.
+//! trees of the keys database), one per pack file, and one per spooled oversize message
+//! (`spool/SHA256.eml`, streamed both ways: never read whole). The search index is not
+//! included: restore rebuilds it from the store.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -28,6 +29,32 @@ pub struct BackupReport {
     pub packs: usize,
     /// Bytes of pack data.
     pub pack_bytes: u64,
+    /// Oversize messages from the spool (absent from backups of earlier versions).
+    #[serde(default)]
+    pub spooled: usize,
+    /// Their bytes.
+    #[serde(default)]
+    pub spool_bytes: u64,
+}
+
+/// Whether a file name is a spooled message's final name (`SHA256.eml`), not a
+/// temporary one an interrupted ingest left behind.
+fn is_spooled_name(name: &str) -> bool {
+    name.strip_suffix(".eml")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Writes `source` to a new file at `path` and makes it durable (file and folder).
+fn write_durably(path: &Path, source: &mut impl Read) -> Result<u64> {
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io("creating", path, e))?;
+    let n = std::io::copy(source, &mut file).map_err(|e| Error::io("writing", path, e))?;
+    file.sync_all().map_err(|e| Error::io("syncing", path, e))?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io("syncing", dir, e))?;
+    }
+    Ok(n)
 }
 
 /// Entries restored per sled batch. A tree in one batch held 4 GB at 100,000 submissions
@@ -96,6 +123,35 @@ impl Store {
             append(&mut tar, &format!("packs/{name}"), &bytes)?;
             report.packs += 1;
         }
+        let spool = self.dir.parent().unwrap_or(&self.dir).join("spool");
+        let mut spooled: Vec<String> = match std::fs::read_dir(&spool) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| is_spooled_name(n))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io("listing", &spool, e)),
+        };
+        spooled.sort();
+        for name in spooled {
+            let path = spool.join(&name);
+            let mut file =
+                std::fs::File::open(&path).map_err(|e| Error::io("reading", &path, e))?;
+            let len = file
+                .metadata()
+                .map_err(|e| Error::io("reading", &path, e))?
+                .len();
+            let mut header = tar::Header::new_gnu();
+            header.set_size(len);
+            header.set_mode(0o600);
+            header.set_mtime(0);
+            header.set_cksum();
+            tar.append_data(&mut header, format!("spool/{name}"), &mut file)
+                .map_err(|e| Error::io("writing the backup", &path, e))?;
+            report.spool_bytes += len;
+            report.spooled += 1;
+        }
         let manifest = serde_json::to_vec_pretty(&report).map_err(|e| bad(e.to_string()))?;
         append(&mut tar, "hubmail-backup.json", &manifest)?;
         let encoder = tar
@@ -131,6 +187,16 @@ impl Store {
                 .map_err(|e| bad(e.to_string()))?
                 .to_string_lossy()
                 .into_owned();
+            if let Some(spooled) = name.strip_prefix("spool/") {
+                if !is_spooled_name(spooled) {
+                    return Err(bad(format!("unexpected entry {name}")));
+                }
+                let dir = data_dir.join("spool");
+                std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+                report.spool_bytes += write_durably(&dir.join(spooled), &mut entry)?;
+                report.spooled += 1;
+                continue;
+            }
             let mut bytes = Vec::new();
             entry
                 .read_to_end(&mut bytes)
@@ -178,11 +244,7 @@ impl Store {
                     return Err(bad(format!("unexpected entry {name}")));
                 }
                 let path = store.dir.join("packs").join(pack);
-                std::fs::write(&path, &bytes).map_err(|e| Error::io("writing", &path, e))?;
-                if let Ok(f) = std::fs::File::open(&path) {
-                    let _ = f.sync_all();
-                }
-                report.pack_bytes += bytes.len() as u64;
+                report.pack_bytes += write_durably(&path, &mut bytes.as_slice())?;
                 report.packs += 1;
             } else if name == "hubmail-backup.json" {
                 manifest = Some(serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?);
@@ -198,10 +260,18 @@ impl Store {
                 supported: STORE_FORMAT,
             });
         }
-        if manifest.records != report.records || manifest.packs != report.packs {
+        if manifest.records != report.records
+            || manifest.packs != report.packs
+            || manifest.spooled != report.spooled
+        {
             return Err(bad(format!(
-                "it announces {} records and {} packs but holds {} and {}",
-                manifest.records, manifest.packs, report.records, report.packs
+                "it announces {} records, {} packs and {} spooled messages but holds {}, {} and {}",
+                manifest.records,
+                manifest.packs,
+                manifest.spooled,
+                report.records,
+                report.packs,
+                report.spooled
             )));
         }
         store.flush()?;

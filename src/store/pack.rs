@@ -121,9 +121,9 @@ impl Packs {
                 .map_err(|e| Error::io("reading", &path, e))?
                 .len();
             // A new pack's directory entry must be durable too.
-            if let Ok(d) = File::open(&self.dir) {
-                let _ = d.sync_all();
-            }
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::io("syncing", &self.dir, e))?;
             self.writer = Some((n, file, end));
         }
         Ok(self.writer.as_mut().expect("set just above"))

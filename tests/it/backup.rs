@@ -131,3 +131,33 @@ fn a_backup_taken_while_ingest_runs_is_consistent() {
         "whole batches, no gap"
     );
 }
+
+#[test]
+fn oversize_mail_in_the_spool_survives_a_backup_and_restore() {
+    let config = "[limits]\nmax_message_bytes = 65536\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n";
+    let ws = Workspace::with_config_text(config);
+    let mut big =
+        b"From: A <a@example.org>\r\nSubject: [Q1] a long paper\r\nMessage-ID: <big@x>\r\n\r\n"
+            .to_vec();
+    while big.len() < 200_000 {
+        big.extend_from_slice(b"A long position paper on labour migration pathways.\r\n");
+    }
+    ws.cmd().args(["ingest", "-"]).stdin(big.clone()).ok();
+    let row = &ws.json(&["queue", "--state", "all", "--json"])[0];
+    assert_eq!(row["state"], "quarantined", "{row}");
+    let id = row["id"].to_string();
+    assert_eq!(ws.cmd().args(["show", &id, "--raw"]).ok().stdout, big);
+
+    let file = ws.path().join("spool.hubmail");
+    let backup = ws.json(&["backup", file.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(backup["spooled"], 1, "{backup}");
+    let restored = Workspace::with_config_text(config);
+    let report = restored.json(&["restore", file.to_str().expect("utf-8"), "--json"]);
+    assert_eq!(report["spooled"], 1, "{report}");
+    assert_eq!(
+        restored.cmd().args(["show", &id, "--raw"]).ok().stdout,
+        big,
+        "the raw bytes of a spooled message are restored"
+    );
+    assert_eq!(restored.json(&["check", "--json"])["consistent"], true);
+}
