@@ -26,6 +26,16 @@ pub enum Error {
         /// What is wrong, and where.
         message: String,
     },
+    /// The data directory holds no store, and the command only reads or changes one.
+    #[error(
+        "no hubmail store in {path}: point at the consultation's data with --data-dir DIR \
+         (or HUBMAIL_DATA_DIR), or start one here with 'hubmail init' (ingest, watch and \
+         restore start one too)"
+    )]
+    NoStore {
+        /// The data directory.
+        path: PathBuf,
+    },
     /// Another hubmail process holds the store for longer than we were willing to wait.
     #[error(
         "the store at {path} is busy: another hubmail process has held it for {waited_ms} ms; \
@@ -93,6 +103,7 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::NewerFormat { .. }
             | Error::NoSuchSubmission(_)
+            | Error::NoStore { .. }
             | Error::Query(_)
             | Error::Mailbox { .. }
             | Error::Refused(_) => false,
@@ -125,15 +136,36 @@ pub struct QueryError {
     pub len: usize,
 }
 
+/// How much of the query an error shows on each side of the offending part.
+const QUERY_CONTEXT_CHARS: usize = 40;
+
 impl std::fmt::Display for QueryError {
+    /// The message, then the query with a caret line under the offending part. A long
+    /// query is shown as a window around that part; control characters show as `�`, so
+    /// that what was typed can neither drive a terminal nor shift the caret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chars: Vec<char> = self
+            .query
+            .chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect();
+        let len = self.len.clamp(1, 2 * QUERY_CONTEXT_CHARS);
+        let start = self.at.saturating_sub(QUERY_CONTEXT_CHARS).min(chars.len());
+        let end = (self.at + len + QUERY_CONTEXT_CHARS).min(chars.len());
+        let (before, after) = (start > 0, end < chars.len());
+        let shown: String = chars[start..end].iter().collect();
         writeln!(f, "{}", self.message)?;
-        writeln!(f, "  {}", self.query)?;
+        writeln!(
+            f,
+            "  {}{shown}{}",
+            if before { "…" } else { "" },
+            if after { "…" } else { "" }
+        )?;
         write!(
             f,
             "  {}{}",
-            " ".repeat(self.at),
-            "^".repeat(self.len.max(1))
+            " ".repeat(self.at - start + usize::from(before)),
+            "^".repeat(len)
         )
     }
 }

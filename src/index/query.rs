@@ -12,6 +12,10 @@
 //! `author:`, `affiliation:`, `subject:`, `body:`, `lang:en|fr|es`, `q:N` (or `q:none`),
 //! `objective:N`, `state:` (moderators), `has:attachment`, and `date:` with a day, a month
 //! (`2022-02`), or a range `A..B` with optional ends.
+//!
+//! A query is at most [`MAX_QUERY_CHARS`] characters and nests parentheses and `NOT` at
+//! most [`MAX_DEPTH`] deep: the parser recurses, and a public search box must not be able
+//! to exhaust its stack (a stack overflow aborts the process, no unwinding contains it).
 
 pub use crate::error::QueryError;
 use jiff::Timestamp;
@@ -99,6 +103,12 @@ const PREFIXES: &[&str] = &[
     "date",
 ];
 
+/// The longest query accepted, in characters (a page of text; a search engine's box
+/// takes about 2,000).
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// How deep parentheses and `NOT` may nest.
+pub const MAX_DEPTH: usize = 32;
+
 /// Parses a query. The empty query is an error (there is nothing to search for).
 pub fn parse(query: &str) -> Result<Node, QueryError> {
     let err = |message: String, at: usize, len: usize| QueryError {
@@ -107,6 +117,16 @@ pub fn parse(query: &str) -> Result<Node, QueryError> {
         at,
         len,
     };
+    let length = query.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(err(
+            format!(
+                "the query is {length} characters long; at most {MAX_QUERY_CHARS} are accepted"
+            ),
+            MAX_QUERY_CHARS,
+            length - MAX_QUERY_CHARS,
+        ));
+    }
     let tokens = tokenize(query).map_err(|(m, at, len)| err(m, at, len))?;
     if tokens.is_empty() {
         return Err(err(
@@ -118,6 +138,7 @@ pub fn parse(query: &str) -> Result<Node, QueryError> {
     let mut p = Parser {
         tokens,
         pos: 0,
+        depth: 0,
         query,
     };
     let node = p.or().map_err(|(m, at, len)| err(m, at, len))?;
@@ -290,6 +311,8 @@ fn quoted(chars: &[char], open: usize) -> Result<(String, usize), PErr> {
 struct Parser<'q> {
     tokens: Vec<Token>,
     pos: usize,
+    /// Parentheses and NOTs open around the current position.
+    depth: usize,
     query: &'q str,
 }
 
@@ -300,6 +323,19 @@ impl Parser<'_> {
 
     fn end_at(&self) -> usize {
         self.query.chars().count()
+    }
+
+    /// Enters a parenthesis or a NOT at `token`, refusing past [`MAX_DEPTH`].
+    fn deeper(&mut self, token: &Token) -> Result<(), PErr> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err((
+                format!("parentheses and NOT nest more than {MAX_DEPTH} deep here"),
+                token.at,
+                token.len,
+            ));
+        }
+        Ok(())
     }
 
     fn or(&mut self) -> Result<Node, PErr> {
@@ -335,10 +371,13 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Node, PErr> {
-        match self.peek().map(|t| t.tok.clone()) {
-            Some(Tok::Not) | Some(Tok::Minus) => {
+        match self.peek().cloned() {
+            Some(token) if matches!(token.tok, Tok::Not | Tok::Minus) => {
+                self.deeper(&token)?;
                 self.pos += 1;
-                Ok(Node::Not(Box::new(self.unary()?)))
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Node::Not(Box::new(inner)))
             }
             _ => self.primary(),
         }
@@ -355,7 +394,9 @@ impl Parser<'_> {
         self.pos += 1;
         match token.tok {
             Tok::Open => {
+                self.deeper(&token)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.peek() {
                     Some(Token {
                         tok: Tok::Close, ..

@@ -127,3 +127,27 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn nesting_is_bounded_with_a_reason() {
+    let nested = |n: usize| format!("{}remittances{}", "(".repeat(n), ")".repeat(n));
+    assert!(parse(&nested(MAX_DEPTH)).is_ok());
+    let e = parse(&nested(MAX_DEPTH + 1)).expect_err("too deep");
+    assert!(e.message.contains("nest more than 32 deep"), "{e:?}");
+    assert_eq!(e.at, MAX_DEPTH, "points at the '(' one too deep");
+    let nots = format!("{}remittances", "NOT ".repeat(MAX_DEPTH + 1));
+    assert!(parse(&nots).is_err());
+    let minus = format!("{}remittances", "-".repeat(MAX_DEPTH + 1));
+    assert!(parse(&minus).is_err());
+    // Depth is counted along a path, not in total: many groups side by side are fine.
+    let wide = vec!["(a OR (b -c))"; 60].join(" ");
+    assert!(parse(&wide).is_ok(), "{wide}");
+}
+
+#[test]
+fn length_is_bounded_with_a_reason() {
+    let long = "remittances ".repeat(MAX_QUERY_CHARS / 12 + 1);
+    let e = parse(&long).expect_err("too long");
+    assert!(e.message.contains("at most 1000"), "{e:?}");
+    assert!(parse(&long[..MAX_QUERY_CHARS - 1]).is_ok());
+}
