@@ -97,20 +97,7 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
         && ours(info.lang()).is_none()
         && info.is_reliable()
     {
-        return Detection {
-            lang: None,
-            confidence: info.confidence(),
-            others: Vec::new(),
-            flags: vec![Flag::new(
-                FlagKind::UnsupportedLanguage,
-                format!(
-                    "written in {} ({}), confidence {:.2}",
-                    info.lang().eng_name(),
-                    info.lang().code(),
-                    info.confidence()
-                ),
-            )],
-        };
+        return unsupported(info);
     }
     let info = match unrestricted.filter(|i| ours(i.lang()).is_some() && i.is_reliable()) {
         Some(info) => info,
@@ -119,7 +106,11 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
             None => return undetermined(declared, "the detector found no language"),
         },
     };
-    let lang = ours(info.lang()).expect("only our languages reach here");
+    // The allowlist binds only scripts several languages share: text mostly in a script
+    // of one language (Han is Mandarin to whatlang) comes back as that language.
+    let Some(lang) = ours(info.lang()) else {
+        return unsupported(&info);
+    };
     if !info.is_reliable() && info.confidence() < 0.5 {
         return undetermined(
             declared,
@@ -139,6 +130,23 @@ pub fn detect(text: &str, subject: &str, declared: &[String]) -> Detection {
     };
     mixed(text, &mut detection);
     detection
+}
+
+fn unsupported(info: &whatlang::Info) -> Detection {
+    Detection {
+        lang: None,
+        confidence: info.confidence(),
+        others: Vec::new(),
+        flags: vec![Flag::new(
+            FlagKind::UnsupportedLanguage,
+            format!(
+                "written in {} ({}), confidence {:.2}",
+                info.lang().eng_name(),
+                info.lang().code(),
+                info.confidence()
+            ),
+        )],
+    }
 }
 
 fn undetermined(declared: Option<Lang>, why: &str) -> Detection {
@@ -210,11 +218,9 @@ fn mixed(text: &str, detection: &mut Detection) {
     if significant.len() < 2 {
         return;
     }
-    let main = significant
-        .iter()
-        .max_by_key(|(_, n)| *n)
-        .map(|(l, _)| *l)
-        .expect("at least two entries");
+    let Some(main) = significant.iter().max_by_key(|(_, n)| *n).map(|(l, _)| *l) else {
+        return;
+    };
     detection.lang = Some(main);
     detection.others = significant
         .iter()
@@ -271,6 +277,57 @@ mod tests {
         );
         assert_eq!(d.lang, None, "{d:?}");
         assert_eq!(d.flags[0].kind, FlagKind::LangUndetermined);
+    }
+
+    /// Words of many scripts, for text mixing them with Latin letters.
+    const SCRIPTS: [&str; 14] = [
+        "优惠活动 点击这里 免费注册 立即领取", // Han (GB2312 spam)
+        "限时优惠",
+        "ありがとうございます よろしくお願いします",
+        "감사합니다 안녕하세요 반갑습니다",
+        "Здравствуйте спасибо за ваше письмо",
+        "Γεια σας ευχαριστούμε πολύ",
+        "مرحبا شكرا جزيلا على رسالتك",
+        "שלום תודה רבה על המכתב",
+        "नमस्ते धन्यवाद आपका पत्र",
+        "สวัสดีครับ ขอบคุณมาก",
+        "გამარჯობა მადლობა",
+        "Բարև շնորհակալություն",
+        "ሰላም አመሰግናለሁ",
+        "வணக்கம் நன்றி",
+    ];
+
+    #[test]
+    fn latin_urls_mixed_with_another_script_are_unsupported_or_undetermined_never_a_panic() {
+        // The short spam that panicked: a URL in Latin letters and a few Chinese words.
+        let spam = "http://www.cheap-offers.example.cn/promo/index.html 优惠活动 点击这里 免费注册";
+        let d = detect(spam, "", &[]);
+        assert_eq!(d.lang, None, "{d:?}");
+        assert!(
+            matches!(
+                d.flags[0].kind,
+                FlagKind::UnsupportedLanguage | FlagKind::LangUndetermined
+            ),
+            "{d:?}"
+        );
+        // Every script, alone and around Latin text of each of our languages, in several
+        // proportions: a verdict with a reason, whatever the mix.
+        for script in SCRIPTS {
+            for latin in ["http://example.org/a/b/c?d=e", EN, FR, ES] {
+                for text in [
+                    script.to_string(),
+                    format!("{latin} {script}"),
+                    format!("{script} {latin} {script} {script}"),
+                    format!("{}\n\n{latin}", script.repeat(8)),
+                ] {
+                    let d = detect(&text, script, &[]);
+                    assert!(
+                        d.lang.is_some() || !d.flags.is_empty(),
+                        "no language and no reason for {text:?}: {d:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
