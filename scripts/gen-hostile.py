@@ -56,6 +56,34 @@ def main():
     w("empty.eml", b"")
     w("only-whitespace.eml", b"\r\n\r\n   \r\n")
     w("no-body.eml", H + "Subject: headers only")
+    w("terminal-escapes.eml", terminal_escapes())
+
+
+def terminal_escapes():
+    """Mail that would drive a moderator's terminal if printed as it came: OSC 52 (write
+    the clipboard), OSC 0 (retitle the window), CSI and C1 CSI (colour, conceal, clear),
+    a carriage return that overwrites a line, and a bidirectional override."""
+    def b64(text):
+        return base64.b64encode(text.encode("utf-8")).decode()
+    subject = "=?utf-8?b?" + b64("[Q1] Remittances \x1b]0;owned\x07 and fees") + "?="
+    name = "=?utf-8?b?" + b64("Mallory \x1b[31mRed\x1b[0m") + "?="
+    body = (
+        "Our position on remittances and the cost of sending money home to families.\x1b]52;c;ZWNobyBwd25lZA==\x07 "
+        "Costs must fall for migrant workers who send money every month.\x1b]0;hubmail owned\x07 "
+        "Fees \u009b31m matter to households.\u202e desrever\u202c The end of our text.\r"
+        "Overwritten line about labour migration pathways.\n\n"
+        "On Mon, 10 Jan 2022, Contact wrote:\n> \x1b[2J cleared screen\n\n"
+        "-- \nMallory \x1b[8mhidden\x1b[0m\nAlliance\n"
+    )
+    return (
+        f"From: {name} <mallory@example.net>\r\nTo: contact@consultation.example.org\r\n"
+        f"Subject: {subject}\r\nMessage-ID: <terminal-escapes@example.net>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+        "--z\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + b64(body) + "\r\n--z\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; filename*=utf-8''paper%1B%5D52%3Bc%3Bx%07.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--z--\r\n"
+    )
 
 
 def big(folder):

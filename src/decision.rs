@@ -22,6 +22,12 @@ pub struct Applied {
 
 /// Plans an action on a stored submission and applies it atomically (record, audit entry,
 /// notice, index mark), unless `dry_run`. The caller brings the index up to date afterwards.
+///
+/// `seen` is the record as the moderator saw it when they chose the action (the one
+/// `edit` opened in the editor, the one `review` showed): the action is planned from it
+/// and applied only if the store still holds it, so a change another moderator made
+/// meanwhile is never overwritten; the refusal says what the submission is now and who
+/// changed it. Without `seen`, the action applies to the record as it is now.
 pub fn decide(
     store: &Store,
     config: &Config,
@@ -29,9 +35,13 @@ pub fn decide(
     action: &Action,
     moderator: &str,
     dry_run: bool,
+    seen: Option<&Submission>,
 ) -> crate::Result<Applied> {
     moderate::check_moderator(config, moderator).map_err(Error::Refused)?;
-    let before = store.get(id)?;
+    let before = match seen {
+        Some(s) if s.id == id => s.clone(),
+        _ => store.get(id)?,
+    };
     let now = clock::now();
     let p = moderate::plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
     if !dry_run {

@@ -297,7 +297,10 @@ fn body_text(message: &Message<'_>) -> Result<(String, BodySource), Malformed> {
     if let Some(part) = html {
         check_charset(part)?;
         if let PartType::Html(html) = &part.body {
-            return Ok((html_to_text(html), BodySource::Html));
+            let text = html_to_text(html).map_err(|e| {
+                Malformed::new(format!("its HTML part could not be turned into text ({e})"))
+            })?;
+            return Ok((text, BodySource::Html));
         }
     }
     Ok((String::new(), BodySource::None))
@@ -332,15 +335,13 @@ fn check_charset(part: &MessagePart<'_>) -> Result<(), Malformed> {
 }
 
 /// Converts HTML to readable text with html2text: paragraphs, lists and links (as
-/// numbered footnotes) are kept.
-pub fn html_to_text(html: &str) -> String {
-    match html2text::config::plain()
+/// numbered footnotes) are kept. html2text's error (its nesting limit, say) is returned,
+/// never turned into an empty contribution.
+pub fn html_to_text(html: &str) -> Result<String, html2text::Error> {
+    html2text::config::plain()
         .link_footnotes(true)
         .string_from_read(html.as_bytes(), 100_000)
-    {
-        Ok(text) => normalise_newlines(&text),
-        Err(_) => String::new(),
-    }
+        .map(|text| normalise_newlines(&text))
 }
 
 fn normalise_newlines(text: &str) -> String {

@@ -61,19 +61,65 @@ impl SenderPattern {
     }
 }
 
-/// The rule that applies to an address: a ban wins over a trust.
-pub fn applicable<'r>(rules: &'r [SenderRule], address: &str) -> Option<&'r SenderRule> {
-    let matching = |policy: SenderPolicy| {
-        rules.iter().find(|r| {
-            r.policy == policy && SenderPattern::parse(&r.pattern).is_ok_and(|p| p.matches(address))
-        })
-    };
-    matching(SenderPolicy::Ban).or_else(|| matching(SenderPolicy::Trust))
+/// The sender rules, each pattern compiled once. A stored pattern that no longer parses
+/// (written by an earlier version, say) is kept aside in `invalid` with why, for the
+/// caller to report: it applies to no one, and that must not go unnoticed.
+#[derive(Debug, Default)]
+pub struct Rules {
+    compiled: Vec<(SenderRule, SenderPattern)>,
+    /// The rules whose pattern does not parse, and why.
+    pub invalid: Vec<(SenderRule, String)>,
+}
+
+impl Rules {
+    /// Compiles the stored rules.
+    pub fn compile(rules: Vec<SenderRule>) -> Rules {
+        let mut out = Rules::default();
+        for rule in rules {
+            match SenderPattern::parse(&rule.pattern) {
+                Ok(p) => out.compiled.push((rule, p)),
+                Err(why) => out.invalid.push((rule, why)),
+            }
+        }
+        out
+    }
+
+    /// The rule that applies to an address: a ban wins over a trust.
+    pub fn applicable(&self, address: &str) -> Option<&SenderRule> {
+        let matching = |policy: SenderPolicy| {
+            self.compiled
+                .iter()
+                .find(|(r, p)| r.policy == policy && p.matches(address))
+                .map(|(r, _)| r)
+        };
+        matching(SenderPolicy::Ban).or_else(|| matching(SenderPolicy::Trust))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_pattern_that_no_longer_parses_is_reported_not_ignored() {
+        let rule = |pattern: &str, policy| SenderRule {
+            v: crate::model::RECORD_VERSION,
+            pattern: pattern.into(),
+            policy,
+            reason: None,
+            by: "amina".into(),
+            at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let rules = Rules::compile(vec![
+            rule("/([unclosed/", SenderPolicy::Ban),
+            rule("@spam.example", SenderPolicy::Ban),
+        ]);
+        assert_eq!(rules.invalid.len(), 1);
+        assert_eq!(rules.invalid[0].0.pattern, "/([unclosed/");
+        assert!(!rules.invalid[0].1.is_empty(), "says why");
+        assert!(rules.applicable("x@spam.example").is_some());
+        assert!(rules.applicable("x@example.org").is_none());
+    }
 
     #[test]
     fn patterns_parse_and_match() {

@@ -17,6 +17,9 @@ pub struct Options {
     pub lock_wait: Duration,
     /// Train the store's compression dictionaries once it holds this many submissions.
     pub dictionary_after: u64,
+    /// Whether opening may create the store (commands that bring mail in, and `init`);
+    /// the others refuse a data directory without one.
+    pub create: bool,
 }
 
 /// The store and index, opened together and brought in sync.
@@ -31,7 +34,11 @@ impl Session {
     /// Opens the store (waiting for other processes) and the index, and indexes whatever
     /// the store holds that the index lacks (after a crash, or a schema change).
     pub fn open(options: &Options) -> Result<Session> {
-        let store = Store::open(&options.data_dir, options.lock_wait)?;
+        let store = if options.create {
+            Store::open(&options.data_dir, options.lock_wait)?
+        } else {
+            Store::open_existing(&options.data_dir, options.lock_wait)?
+        };
         store.set_dictionary_after(options.dictionary_after);
         let (mut index, fresh) = SearchIndex::open(&options.data_dir)?;
         let filled = if fresh || indexing::fill_pending(&store)? {

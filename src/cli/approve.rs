@@ -6,7 +6,7 @@ use clap::Args;
 
 use hubmail::moderate::{self, Action};
 
-use super::{Context, decide};
+use super::{Context, decide, output};
 
 /// Approve submissions. With peer review ([moderation] approvals_required > 1) each
 /// approval from a different moderator counts, and the submission is published when enough
@@ -35,10 +35,11 @@ impl Approve {
         })?;
         if self.trust_sender && !self.dry_run {
             let session = ctx.session()?;
-            let trusted = moderate::trust_senders(&session.store, &approved, &ctx.moderator())?;
+            let trusted =
+                moderate::trust_senders(&session.store, &ctx.config, &approved, &ctx.moderator())?;
             if !self.json {
                 for address in trusted {
-                    println!("trusted sender {address}");
+                    println!("trusted sender {}", output::safe_line(&address));
                 }
             }
         }

@@ -36,11 +36,13 @@ impl Backup {
             output::json(&report)?;
         } else {
             println!(
-                "backed up {} records in {} trees and {} pack files ({:.1} MB of mail) to {}",
+                "backed up {} records in {} trees, {} pack files and {} oversize messages \
+                 ({:.1} MB of mail) to {}",
                 report.records,
                 report.trees,
                 report.packs,
-                report.pack_bytes as f64 / 1e6,
+                report.spooled,
+                (report.pack_bytes + report.spool_bytes) as f64 / 1e6,
                 self.file.display()
             );
         }
@@ -73,9 +75,11 @@ impl Restore {
             output::json(&value)?;
         } else {
             println!(
-                "restored {} records and {} pack files into {}; indexed {} submissions",
+                "restored {} records, {} pack files and {} oversize messages into {}; \
+                 indexed {} submissions",
                 report.records,
                 report.packs,
+                report.spooled,
                 ctx.data_dir.display(),
                 indexed
             );

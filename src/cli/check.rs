@@ -25,7 +25,7 @@ pub struct Check {
 
 impl Check {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        let store = Store::open(&ctx.data_dir, ctx.lock_wait())?;
+        let store = Store::open_existing(&ctx.data_dir, ctx.lock_wait())?;
         let (search, fresh) = SearchIndex::open(&ctx.data_dir)?;
         if fresh {
             // Created empty just now: filled from the whole store by --repair or by

@@ -43,6 +43,7 @@ pub fn run_many(
                 &action,
                 &moderator,
                 dry_run,
+                None,
             )?)
         });
         outcomes.push(match result {
@@ -79,9 +80,9 @@ pub fn run_many(
         let mut out = std::io::stdout().lock();
         for o in &outcomes {
             if o.ok {
-                writeln!(out, "{}", o.message)?;
+                writeln!(out, "{}", output::safe(&o.message))?;
             } else {
-                eprintln!("hubmail: {}", o.message);
+                eprintln!("hubmail: {}", output::safe(&o.message));
             }
         }
     }

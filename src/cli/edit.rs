@@ -37,11 +37,11 @@ impl Edit {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
-                apply_document(ctx, id, &text, path)?
+                apply_document(ctx, id, &text, path, None)?
             }
             None => edit_interactively(ctx, id)?,
         };
-        println!("{summary}");
+        println!("{}", super::output::safe(&summary));
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -63,18 +63,21 @@ pub fn edit_interactively(ctx: &Context, id: SubmissionId) -> anyhow::Result<Str
         let _ = std::fs::remove_file(&file);
         return Ok(format!("no change to submission {id}; nothing stored"));
     }
-    let summary = apply_document(ctx, id, &edited, &file)?;
+    let summary = apply_document(ctx, id, &edited, &file, Some(&before))?;
     let _ = std::fs::remove_file(&file);
     Ok(summary)
 }
 
-/// Validates an edited document and stores it as a new revision. On any problem the
-/// error says where the text is kept and how to apply it again.
+/// Validates an edited document and stores it as a new revision over `seen`, the record
+/// the editor was opened on (refused if someone changed it meanwhile; `--from` applies
+/// to the record as it is). On any problem the error says where the text is kept and how
+/// to apply it again.
 fn apply_document(
     ctx: &Context,
     id: SubmissionId,
     text: &str,
     file: &Path,
+    seen: Option<&Submission>,
 ) -> anyhow::Result<String> {
     let keep_hint = |e: String| {
         anyhow::anyhow!(
@@ -92,6 +95,7 @@ fn apply_document(
         &Action::Edit { fields },
         &ctx.moderator(),
         false,
+        seen,
     )
     .map_err(|e| keep_hint(e.to_string()))?;
     session.store.flush()?;

@@ -85,7 +85,11 @@ impl Ingest {
             )?));
         }
         for file in &self.mbox {
-            sources.push(Box::new(Mbox::open(file)?));
+            sources.push(Box::new(Mbox::open(
+                file,
+                limits.max_message_bytes,
+                &ctx.data_dir.join("spool"),
+            )?));
         }
         for name in &self.imap {
             let cfg = ctx.config.imap(name).ok_or_else(|| {
@@ -99,7 +103,11 @@ impl Ingest {
                     }
                 )
             })?;
-            sources.push(Box::new(ImapSource::new(cfg)));
+            sources.push(Box::new(ImapSource::new(
+                cfg,
+                limits.max_message_bytes,
+                &ctx.data_dir.join("spool"),
+            )));
         }
 
         let mut total = Summary::default();
@@ -108,7 +116,7 @@ impl Ingest {
             bar.set_message(source.describe());
             let summary = ingest::run(
                 &ctx.config,
-                &ctx.run_options(),
+                &ctx.creating_options(),
                 source.as_mut(),
                 &mut |s, _remaining| bar.set_position(s.read),
             )

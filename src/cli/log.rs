@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use hubmail::model::AuditEntry;
 
+use super::output::safe_line;
 use super::{Context, output};
 
 /// Show the audit trail: who did what, when, from which state to which, and why. Oldest
@@ -77,7 +78,7 @@ impl Log {
         for e in &entries {
             let what = match (e.submission, &e.target) {
                 (Some(id), _) => format!("#{id}"),
-                (None, Some(t)) => t.clone(),
+                (None, Some(t)) => safe_line(t).into_owned(),
                 (None, None) => String::new(),
             };
             let states = match (e.from, e.to) {
@@ -89,13 +90,13 @@ impl Log {
                 out,
                 "{}  {:<10} {:<14} {}{}{}",
                 e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor,
+                safe_line(&e.actor),
                 e.action,
                 what,
                 states,
                 e.reason
                     .as_deref()
-                    .map(|r| format!(" — {r}"))
+                    .map(|r| format!(" — {}", safe_line(r)))
                     .unwrap_or_default()
             )?;
         }

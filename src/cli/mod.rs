@@ -11,6 +11,7 @@ mod check;
 mod decide;
 mod edit;
 mod ingest;
+mod init;
 mod log;
 mod outbox;
 mod output;
@@ -66,6 +67,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Init(init::Init),
     Ingest(ingest::Ingest),
     Queue(queue::Queue),
     Show(show::Show),
@@ -139,6 +141,15 @@ impl Context {
             data_dir: self.data_dir.clone(),
             lock_wait: self.lock_wait(),
             dictionary_after: self.config.store.dictionary_after,
+            create: false,
+        }
+    }
+
+    /// Options for a command that brings mail in, and so may start the store.
+    pub fn creating_options(&self) -> hubmail::session::Options {
+        hubmail::session::Options {
+            create: true,
+            ..self.run_options()
         }
     }
 
@@ -166,9 +177,29 @@ fn without_huge_pages() {
     }
 }
 
+/// Prints clap's answer to arguments it did not accept (or to --help, --version), with
+/// what was typed made safe for the terminal: a usage error quotes the argument.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        let _ = e.print();
+    } else {
+        eprint!("{}", output::safe(&e.render().to_string()));
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     // Logs on stderr: the worker says what it does; other commands only warn.
     let default = if matches!(cli.command, Command::Watch(_)) {
         "info"
@@ -199,7 +230,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("hubmail: {}", output::error_chain(&err));
+            eprintln!("hubmail: {}", output::safe(&output::error_chain(&err)));
             if pipe_mode {
                 ExitCode::from(ingest::pipe_exit_code(&err))
             } else {
@@ -226,8 +257,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         other => other,
     };
+    hubmail::clock::check_pinned().map_err(anyhow::Error::msg)?;
     let ctx = Context::load(cli.config.as_deref(), cli.data_dir, cli.moderator)?;
     match command {
+        Command::Init(cmd) => cmd.execute(&ctx),
         Command::Ingest(cmd) => cmd.execute(&ctx),
         Command::Queue(cmd) => cmd.execute(&ctx),
         Command::Show(cmd) => cmd.execute(&ctx),

@@ -7,8 +7,9 @@ use clap::Args;
 use serde::Serialize;
 
 use hubmail::model::{OutboxEntry, OutboxStatus};
-use hubmail::notify::Mailer;
+use hubmail::notify::{Mailer, StoreAccess};
 
+use super::output::safe_line;
 use super::{Context, output};
 
 /// List the outbox: acknowledgements, decisions and digests waiting to be sent or failed
@@ -77,7 +78,11 @@ impl Outbox {
         }
         if self.send {
             let mailer = Mailer::from_config(&ctx.config, &ctx.data_dir)?;
-            let report = mailer.send_due(&session.store, &ctx.config, hubmail::clock::now())?;
+            let report = mailer.send_due(
+                &StoreAccess::Held(&session.store),
+                &ctx.config,
+                hubmail::clock::now(),
+            )?;
             if !self.json {
                 println!(
                     "delivery through {}: {} sent, {} deferred, {} failed",
@@ -137,12 +142,12 @@ impl Outbox {
                 e.kind.as_str(),
                 e.lang,
                 e.submission.map_or("-".into(), |s| s.to_string()),
-                e.to.join(", "),
+                safe_line(&e.to.join(", ")),
                 e.attempts,
                 if e.attempts == 1 { "" } else { "s" },
                 e.last_error
                     .as_deref()
-                    .map(|x| format!(" — {x}"))
+                    .map(|x| format!(" — {}", safe_line(x)))
                     .unwrap_or_default()
             )?;
         }

@@ -66,6 +66,44 @@ pub fn paint(text: &str, code: &str, on: bool) -> String {
     }
 }
 
+/// Text from mail (or typed by someone else) made safe to print to a terminal: control
+/// characters show as their Unicode pictures (ESC as `␛`, so an OSC 52 clipboard write or a
+/// window title is visible text, not an order), C1 controls and the bidirectional
+/// overrides that reorder or hide text as `�`. Newlines and tabs stay.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`safe`] for one line (a subject, a name, a file name): a newline shows as `␤` too,
+/// so a field cannot fake the lines after it.
+pub fn safe_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, true)
+}
+
+fn unsafe_char(c: char, one_line: bool) -> bool {
+    match c {
+        '\n' => one_line,
+        '\t' => false,
+        _ => c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'),
+    }
+}
+
+fn escape(text: &str, one_line: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| unsafe_char(c, one_line)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            _ if !unsafe_char(c, one_line) => c,
+            '\n' => '\u{2424}',
+            '\u{7f}' => '\u{2421}',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            _ => '\u{FFFD}',
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Cuts a string to `max` terminal columns (display width: a CJK character takes two, a
 /// combining mark none), with an ellipsis when cut.
 pub fn truncate(s: &str, max: usize) -> String {
@@ -98,6 +136,22 @@ pub fn fit(s: &str, columns: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_from_mail_are_shown_not_obeyed() {
+        let osc52 = "copy \u{1b}]52;c;ZWNobyBoaQ==\u{7} this";
+        assert_eq!(safe(osc52), "copy \u{241b}]52;c;ZWNobyBoaQ==\u{2407} this");
+        assert_eq!(
+            safe("a\u{9b}31mb\u{202e}c\rd"),
+            "a\u{FFFD}31mb\u{FFFD}c\u{240d}d"
+        );
+        assert_eq!(safe("two\nlines\tand a tab"), "two\nlines\tand a tab");
+        assert_eq!(
+            safe_line("Subject\nFrom: forged"),
+            "Subject\u{2424}From: forged"
+        );
+        assert!(matches!(safe("plain é 国"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn cells_are_measured_in_columns() {

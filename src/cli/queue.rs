@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use hubmail::model::{FlagKind, Lang, QuestionRef, State, Submission};
 
+use super::output::safe_line;
 use super::views::QueueRow;
 use super::{Context, output};
 
@@ -306,13 +307,13 @@ fn print_table(
     writeln!(out, "{}", output::paint(&header, "1", color))?;
     for s in rows {
         let author = match &s.author.affiliation {
-            Some(a) => format!("{} ({a})", s.author.name),
-            None => s.author.name.clone(),
+            Some(a) => format!("{} ({})", safe_line(&s.author.name), safe_line(a)),
+            None => safe_line(&s.author.name).into_owned(),
         };
         let mut subject = if s.subject.is_empty() {
             "(no subject)".to_string()
         } else {
-            s.subject.clone()
+            safe_line(&s.subject).into_owned()
         };
         let notes: Vec<String> = s.flags.iter().map(|f| f.kind.to_string()).collect();
         let approvals = if !quorum {
@@ -329,7 +330,7 @@ fn print_table(
             subject = format!("{subject} [{}]", notes.join(", "));
         }
         if let (false, Some(reason)) = (s.state == State::Pending, &s.reason) {
-            subject = format!("{subject} — {reason}");
+            subject = format!("{subject} — {}", safe_line(reason));
         }
         let state = if with_state {
             let code = match s.state {

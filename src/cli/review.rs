@@ -12,10 +12,10 @@ use clap::Args;
 use console::{Key, Term};
 
 use hubmail::decision;
-use hubmail::model::{ReasonCode, State, SubmissionId};
+use hubmail::model::{ReasonCode, State, Submission};
 use hubmail::moderate::{self, Action};
 
-use super::{Context, edit, show};
+use super::{Context, edit, output, show};
 
 /// Review the pending queue interactively, oldest first: a approve, r reject (asks for a
 /// reason), e edit, s skip, q quit, ? help.
@@ -81,20 +81,22 @@ impl Review {
                 term.write_line("")?;
                 let step = match key {
                     Key::Char('a') => {
-                        decided += apply(ctx, &term, *id, Action::Approve)?;
+                        decided += apply(ctx, &term, &s, Action::Approve)?;
                         Step::Next
                     }
                     Key::Char('r') => match ask_reason(&term)? {
                         Some(action) => {
-                            decided += apply(ctx, &term, *id, action)?;
+                            decided += apply(ctx, &term, &s, action)?;
                             Step::Next
                         }
                         None => Step::Stay,
                     },
                     Key::Char('e') => {
                         match edit::edit_interactively(ctx, *id) {
-                            Ok(summary) => term.write_line(&summary)?,
-                            Err(e) => term.write_line(&format!("not edited: {e:#}"))?,
+                            Ok(summary) => term.write_line(&output::safe(&summary))?,
+                            Err(e) => {
+                                term.write_line(&output::safe(&format!("not edited: {e:#}")))?
+                            }
                         }
                         Step::Stay
                     }
@@ -125,26 +127,29 @@ impl Review {
 }
 
 /// Applies one decision; returns 1 when it went through, 0 when refused (reported).
-fn apply(ctx: &Context, term: &Term, id: SubmissionId, action: Action) -> anyhow::Result<usize> {
+/// The decision applies to the record as shown (`seen`): if another moderator changed it
+/// while this one was reading, it is refused and says so.
+fn apply(ctx: &Context, term: &Term, seen: &Submission, action: Action) -> anyhow::Result<usize> {
     let session = ctx.session()?;
     let result = decision::decide(
         &session.store,
         &ctx.config,
-        id,
+        seen.id,
         &action,
         &ctx.moderator(),
         false,
+        Some(seen),
     );
     match result {
         Ok(applied) => {
             session.store.flush()?;
             hubmail::indexing::sync(&session.store, &session.index)?;
             super::publish::after_decision(ctx, &session.store);
-            term.write_line(&applied.summary)?;
+            term.write_line(&output::safe(&applied.summary))?;
             Ok(1)
         }
         Err(e) => {
-            term.write_line(&format!("not done: {e}"))?;
+            term.write_line(&output::safe(&format!("not done: {e}")))?;
             Ok(0)
         }
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use hubmail::index::{Hit, SearchIndex, SearchRequest, Sort};
 
+use super::output::safe_line;
 use super::{Context, output};
 
 const QUERY_HELP: &str = "\
@@ -194,9 +195,10 @@ impl Search {
         };
         writeln!(
             out,
-            "{} match{} for {query}{}",
+            "{} match{} for {}{}",
             results.total,
             if results.total == 1 { "" } else { "es" },
+            safe_line(&query),
             if results.hits.is_empty() {
                 String::new()
             } else {
@@ -254,8 +256,8 @@ impl Search {
 
 fn print_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> std::io::Result<()> {
     let author = match &hit.affiliation {
-        Some(a) => format!("{} ({a})", hit.author),
-        None => hit.author.clone(),
+        Some(a) => format!("{} ({})", safe_line(&hit.author), safe_line(a)),
+        None => safe_line(&hit.author).into_owned(),
     };
     let question = hit.question.map_or("-".to_string(), |q| format!("Q{q}"));
     writeln!(
@@ -272,9 +274,14 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> std::io::Result<()>
             format!("  [{}]", hit.state)
         }
     )?;
-    writeln!(out, "    {}", output::paint(&hit.subject, "1", color))?;
+    writeln!(
+        out,
+        "    {}",
+        output::paint(&safe_line(&hit.subject), "1", color)
+    )?;
     let mut snippet = String::new();
-    let chars: Vec<char> = hit.snippet.chars().collect();
+    // Escaping maps each character to one, so the highlights' offsets still hold.
+    let chars: Vec<char> = safe_line(&hit.snippet).chars().collect();
     let mut pos = 0;
     for (start, end) in &hit.highlights {
         let (start, end) = ((*start).min(chars.len()), (*end).min(chars.len()));

@@ -6,8 +6,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use hubmail::model::{RECORD_VERSION, SenderPolicy, SenderRule};
-use hubmail::policy::SenderPattern;
 
+use super::output::safe_line;
 use super::{Context, output};
 
 /// Trust or ban senders. A pattern is an address (someone@example.org), a domain
@@ -87,15 +87,19 @@ impl Sender {
                     println!("no sender rules ('hubmail sender trust|ban PATTERN' adds one)");
                 } else {
                     for r in &rules {
+                        let invalid = hubmail::policy::SenderPattern::parse(&r.pattern)
+                            .err()
+                            .map(|why| format!(" — INVALID, applies to no one: {why}"))
+                            .unwrap_or_default();
                         println!(
-                            "{:<6} {:<40} by {} on {}{}",
+                            "{:<6} {:<40} by {} on {}{}{invalid}",
                             r.policy.to_string(),
-                            r.pattern,
-                            r.by,
+                            safe_line(&r.pattern),
+                            safe_line(&r.by),
                             r.at.strftime("%Y-%m-%d"),
                             r.reason
                                 .as_deref()
-                                .map(|x| format!(" — {x}"))
+                                .map(|x| format!(" — {}", safe_line(x)))
                                 .unwrap_or_default()
                         );
                     }
@@ -104,14 +108,14 @@ impl Sender {
             }
             SenderCommand::Remove { pattern } => {
                 let session = ctx.session()?;
-                let removed = session.store.remove_sender_rule(
+                let removed = hubmail::moderate::remove_sender_rule(
+                    &session.store,
+                    &ctx.config,
                     &pattern,
                     &ctx.moderator(),
-                    hubmail::clock::now(),
                 )?;
-                session.store.flush()?;
                 if removed {
-                    println!("removed the rule for {pattern}");
+                    println!("removed the rule for {}", safe_line(&pattern));
                     Ok(ExitCode::SUCCESS)
                 } else {
                     anyhow::bail!("no rule for {pattern:?}: 'hubmail sender list' shows the rules")
@@ -127,19 +131,16 @@ fn put(
     policy: SenderPolicy,
     reason: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    SenderPattern::parse(pattern).map_err(anyhow::Error::msg)?;
-    let moderator = ctx.moderator();
-    hubmail::moderate::check_moderator(&ctx.config, &moderator).map_err(anyhow::Error::msg)?;
     let session = ctx.session()?;
-    session.store.put_sender_rule(&SenderRule {
+    let rule = SenderRule {
         v: RECORD_VERSION,
         pattern: pattern.trim().to_string(),
         policy,
         reason,
-        by: moderator,
+        by: ctx.moderator(),
         at: hubmail::clock::now(),
-    })?;
-    session.store.flush()?;
+    };
+    hubmail::moderate::put_sender_rule(&session.store, &ctx.config, &rule)?;
     println!(
         "{} {}",
         match policy {

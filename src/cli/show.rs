@@ -1,12 +1,13 @@
 //! `hubmail show ID`: one submission, everything a moderator needs to decide.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use hubmail::model::{Submission, SubmissionId};
 
+use super::output::{safe, safe_line};
 use super::views::SubmissionView;
 use super::{Context, output};
 
@@ -38,7 +39,17 @@ impl Show {
         let submission = session.store.get(id)?;
         if self.raw {
             let raw = session.store.raw(id)?;
-            std::io::stdout().lock().write_all(&raw)?;
+            let mut out = std::io::stdout().lock();
+            if out.is_terminal() {
+                // To a terminal, the message's control characters are shown, not obeyed;
+                // redirected to a file or a pipe, the bytes are exactly as received.
+                eprintln!(
+                    "(to a terminal: control characters shown as ␛ and the like; redirect for the exact bytes)"
+                );
+                out.write_all(safe(&String::from_utf8_lossy(&raw)).as_bytes())?;
+            } else {
+                out.write_all(&raw)?;
+            }
             return Ok(ExitCode::SUCCESS);
         }
         drop(session);
@@ -63,26 +74,33 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
             t.to_string()
         }
     };
-    writeln!(out, "{} {}", bold(&format!("#{}", s.id)), bold(&s.subject))?;
+    writeln!(
+        out,
+        "{} {}",
+        bold(&format!("#{}", s.id)),
+        bold(&safe_line(&s.subject))
+    )?;
     writeln!(
         out,
         "State:     {}{}",
         s.state,
         s.reason
             .as_deref()
-            .map(|r| format!(" — {r}"))
+            .map(|r| format!(" — {}", safe_line(r)))
             .unwrap_or_default()
     )?;
     let affiliation = s
         .author
         .affiliation
         .as_deref()
-        .map(|a| format!(", {a}"))
+        .map(|a| format!(", {}", safe_line(a)))
         .unwrap_or_default();
     writeln!(
         out,
         "From:      {}{} <{}>",
-        s.author.name, affiliation, s.author.address
+        safe_line(&s.author.name),
+        affiliation,
+        safe_line(&s.author.address)
     )?;
     writeln!(
         out,
@@ -105,13 +123,13 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         }
     )?;
     let question = match &s.question {
-        Some(q) => format!("{} question {}", q.space, q.number),
+        Some(q) => format!("{} question {}", safe_line(&q.space), q.number),
         None => "unassigned".into(),
     };
     let routed = s
         .routed_by
         .as_deref()
-        .map(|r| format!(" ({r})"))
+        .map(|r| format!(" ({})", safe_line(r)))
         .unwrap_or_default();
     writeln!(out, "Question:  {question}{routed}")?;
     if !s.objectives.is_empty() {
@@ -119,13 +137,19 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         writeln!(out, "Objectives: {}", list.join(", "))?;
     }
     for f in &s.flags {
-        writeln!(out, "Flag:      {} — {}", f.kind, f.why)?;
+        writeln!(out, "Flag:      {} — {}", f.kind, safe_line(&f.why))?;
     }
     if !s.approvals.is_empty() {
         let who: Vec<String> = s
             .approvals
             .iter()
-            .map(|a| format!("{} ({})", a.moderator, a.at.strftime("%Y-%m-%d")))
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    safe_line(&a.moderator),
+                    a.at.strftime("%Y-%m-%d")
+                )
+            })
             .collect();
         writeln!(out, "Approvals: {}", who.join(", "))?;
     }
@@ -134,11 +158,11 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
             out,
             "Decision:  {} by {} on {}{}",
             d.state,
-            d.moderator,
+            safe_line(&d.moderator),
             d.at.strftime("%Y-%m-%d %H:%M UTC"),
             d.reason
                 .as_deref()
-                .map(|r| format!(" — {r}"))
+                .map(|r| format!(" — {}", safe_line(r)))
                 .unwrap_or_default()
         )?;
     }
@@ -151,13 +175,17 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         )?;
     }
     if !s.headers.recipients.is_empty() {
-        writeln!(out, "To:        {}", s.headers.recipients.join(", "))?;
+        writeln!(
+            out,
+            "To:        {}",
+            safe_line(&s.headers.recipients.join(", "))
+        )?;
     }
     if let Some(parent) = s.headers.in_reply_to.first() {
-        writeln!(out, "In-Reply-To: <{parent}>")?;
+        writeln!(out, "In-Reply-To: <{}>", safe_line(parent))?;
     }
     if let Some(mid) = &s.headers.message_id {
-        writeln!(out, "Message-ID: <{mid}>")?;
+        writeln!(out, "Message-ID: <{}>", safe_line(mid))?;
     }
     if s.duplicates > 0 {
         writeln!(
@@ -172,20 +200,20 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         out,
         "{}",
         if s.body.is_empty() {
-            "(no text)"
+            "(no text)".into()
         } else {
-            &s.body
+            safe(&s.body)
         }
     )?;
     if !s.signature.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", s.signature)?;
+        writeln!(out, "{}", safe(&s.signature))?;
     }
     if !s.quoted.is_empty() {
         writeln!(out)?;
         let lines = s.quoted.lines().count();
         if full_quote {
-            writeln!(out, "{}", s.quoted)?;
+            writeln!(out, "{}", safe(&s.quoted))?;
         } else {
             writeln!(
                 out,
@@ -201,8 +229,8 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
             writeln!(
                 out,
                 "Attachment: {} ({}, {} bytes){}",
-                a.name,
-                a.content_type,
+                safe_line(&a.name),
+                safe_line(&a.content_type),
                 a.size,
                 if a.sha256.is_none() {
                     " — not stored separately"
@@ -228,28 +256,29 @@ fn print_revisions(out: &mut dyn Write, s: &Submission) -> std::io::Result<()> {
             "── revision {}{} (replaced by {} on {})",
             r.number,
             if r.number == 1 { ", the original" } else { "" },
-            r.replaced_by,
+            safe_line(&r.replaced_by),
             r.replaced_at.strftime("%Y-%m-%d %H:%M UTC")
         )?;
         writeln!(
             out,
             "Author: {}{}",
-            f.author_name,
+            safe_line(&f.author_name),
             f.affiliation
                 .as_deref()
-                .map(|a| format!(", {a}"))
+                .map(|a| format!(", {}", safe_line(a)))
                 .unwrap_or_default()
         )?;
-        writeln!(out, "Subject: {}", f.subject)?;
+        writeln!(out, "Subject: {}", safe_line(&f.subject))?;
         writeln!(
             out,
             "Question: {}",
             f.question
                 .as_ref()
-                .map_or("unassigned".to_string(), |q| q.to_string())
+                .map_or("unassigned".to_string(), |q| safe_line(&q.to_string())
+                    .into_owned())
         )?;
         writeln!(out)?;
-        writeln!(out, "{}", f.body)?;
+        writeln!(out, "{}", safe(&f.body))?;
     }
     writeln!(out, "\n── revision {} (current)", s.revisions.len() + 1)
 }

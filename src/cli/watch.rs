@@ -16,8 +16,9 @@ use clap::Args;
 
 use hubmail::ingest;
 use hubmail::mailbox::{ImapSource, ImapWaiter, Maildir, Source};
-use hubmail::notify::{self, Mailer};
+use hubmail::notify::{self, Mailer, StoreAccess};
 use hubmail::retry::{self, Backoff};
+use hubmail::store::Store;
 
 use super::Context;
 
@@ -70,7 +71,14 @@ impl Watch {
             .config
             .imap
             .iter()
-            .map(|c| (ImapSource::new(c), Backoff::new(retry::RECONNECT)))
+            .map(|c| {
+                let source = ImapSource::new(
+                    c,
+                    ctx.config.limits.max_message_bytes,
+                    &ctx.data_dir.join("spool"),
+                );
+                (source, Backoff::new(retry::RECONNECT))
+            })
             .collect();
         let mailer = Mailer::from_config(&ctx.config, &ctx.data_dir)?;
         tracing::info!(
@@ -80,7 +88,9 @@ impl Watch {
             "watching"
         );
         let should_stop = || stop.load(Ordering::Relaxed);
-        let options = ctx.run_options();
+        let options = ctx.creating_options();
+        // Started here, so that delivery and the digest find it before any mail came.
+        drop(hubmail::session::Session::open(&options)?);
         let mut outbox_backoff = Backoff::new(retry::RECONNECT);
 
         while !should_stop() {
@@ -165,14 +175,18 @@ fn report(source: &str, result: hubmail::Result<ingest::Summary>) {
     }
 }
 
-/// Sends what is due and queues the digest when its time has come.
+/// Queues the digest when its time has come and sends what is due, holding the store only
+/// to read and to record, never while the mail server is being talked to.
 fn deliver(ctx: &Context, mailer: &Mailer) -> anyhow::Result<()> {
-    let session = ctx.session()?;
     let now = hubmail::clock::now();
-    if let Some(count) = notify::queue_digest_if_due(&session.store, &ctx.config, now)? {
-        tracing::info!(count, "digest queued");
+    {
+        let session = ctx.session()?;
+        if let Some(count) = notify::queue_digest_if_due(&session.store, &ctx.config, now)? {
+            tracing::info!(count, "digest queued");
+        }
     }
-    let report = mailer.send_due(&session.store, &ctx.config, now)?;
+    let open = || Store::open_existing(&ctx.data_dir, ctx.lock_wait());
+    let report = mailer.send_due(&StoreAccess::Open(&open), &ctx.config, now)?;
     if report.sent + report.deferred + report.failed > 0 {
         tracing::info!(
             sent = report.sent,

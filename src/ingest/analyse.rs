@@ -4,14 +4,15 @@
 use super::{PIPELINE_ACTOR, stages};
 use crate::config::Config;
 use crate::model::{
-    Attachment, Author, DecisionRecord, Flag, FlagKind, SenderPolicy, SenderRule, State, Submission,
+    Attachment, Author, DecisionRecord, Flag, FlagKind, SenderPolicy, State, Submission,
 };
 use crate::parse::ParsedMessage;
-use crate::{classify, lang, policy, route, trim};
+use crate::policy::Rules;
+use crate::{classify, lang, route, trim};
 use stages::Stage;
 
 /// Fills a submission from a parsed message: the pure part of the pipeline.
-pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s: &mut Submission) {
+pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut Submission) {
     s.headers = parsed.headers.clone();
     s.subject = parsed.subject.clone();
     let display = parsed.from_name.clone().unwrap_or_default();
@@ -60,7 +61,7 @@ pub fn analyse(config: &Config, rules: &[SenderRule], parsed: &ParsedMessage, s:
         return;
     }
 
-    match policy::applicable(rules, &s.author.address) {
+    match rules.applicable(&s.author.address) {
         Some(rule) if rule.policy == SenderPolicy::Ban => {
             let why = format!(
                 "sender banned by rule {}{}",

@@ -11,10 +11,10 @@ use super::{PIPELINE_ACTOR, analyse, stages};
 use crate::config::Config;
 use crate::mailbox::{Incoming, RawMessage};
 use crate::model::{
-    Author, Flag, FlagKind, MailHeaders, Origin, RECORD_VERSION, SenderRule, State, Submission,
-    SubmissionId,
+    Author, Flag, FlagKind, MailHeaders, Origin, RECORD_VERSION, State, Submission, SubmissionId,
 };
 use crate::parse;
+use crate::policy::Rules;
 use crate::store::{DuplicateOf, Frame, NewSubmission, Store};
 use crate::{Result, notify};
 use stages::Stage;
@@ -122,7 +122,7 @@ fn quarantined(mut submission: Submission, raw: Option<Frame>, reason: String) -
 /// threads at once.
 pub fn prepare(
     config: &Config,
-    rules: &[SenderRule],
+    rules: &Rules,
     store: &Store,
     incoming: &Incoming,
     received: jiff::Timestamp,
@@ -189,7 +189,7 @@ impl std::io::Read for HashingReader<'_> {
 
 fn prepare_bytes(
     config: &Config,
-    rules: &[SenderRule],
+    rules: &Rules,
     store: &Store,
     (origin, received): (&Origin, jiff::Timestamp),
     raw: &[u8],

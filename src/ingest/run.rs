@@ -10,7 +10,7 @@ use super::{Prepared, Summary, prepare, stages, store_prepared};
 use crate::config::Config;
 use crate::indexing::RunIndexer;
 use crate::mailbox::{Incoming, Source};
-use crate::model::SenderRule;
+use crate::policy::Rules;
 use crate::session::{Options, Session};
 use crate::store::Store;
 use crate::{Result, clock, crashpoint};
@@ -44,6 +44,9 @@ pub fn run_until(
 ) -> Result<Summary> {
     let mut summary = Summary::default();
     let first = Session::open(options)?;
+    for (rule, why) in Rules::compile(first.store.sender_rules()?).invalid {
+        tracing::warn!(pattern = %rule.pattern, %why, "a stored sender rule does not parse and applies to no one: 'hubmail sender list' shows it, 'hubmail sender remove' removes it");
+    }
     if let Some(key) = source.checkpoint_key() {
         source.restore(first.store.state(&key)?);
     }
@@ -81,7 +84,7 @@ pub fn run_until(
         } else {
             source.next_batch(config.store.batch_size)
         };
-        let rules = s.store.sender_rules()?;
+        let rules = Rules::compile(s.store.sender_rules()?);
         let write = || {
             write_batch(
                 &s,
@@ -104,8 +107,10 @@ pub fn run_until(
             (Err(e), _) | (_, Err(e)) => {
                 // Make what was written searchable before giving up (best effort: what
                 // is not committed stays unindexed in the store anyway).
-                if let Some(w) = indexer.take() {
-                    let _ = w.finish(&s.store);
+                if let Some(w) = indexer.take()
+                    && let Err(index_error) = w.finish(&s.store)
+                {
+                    tracing::warn!(error = %index_error, "indexing what was stored failed too; the next command indexes it");
                 }
                 return Err(e);
             }
@@ -154,7 +159,7 @@ type PreparedBatch = Vec<Result<Prepared>>;
 
 /// Prepares a batch with the store's current sender rules.
 fn prepare_batch(config: &Config, store: &Store, batch: &[Incoming]) -> Result<PreparedBatch> {
-    let rules = store.sender_rules()?;
+    let rules = Rules::compile(store.sender_rules()?);
     Ok(prepare_while(config, (&rules, store), batch, || ()).1)
 }
 
@@ -253,7 +258,7 @@ fn preparers() -> Option<&'static rayon::ThreadPool> {
 /// one time, so arrival order stays id order.
 fn prepare_while<T>(
     config: &Config,
-    (rules, store): (&[SenderRule], &Store),
+    (rules, store): (&Rules, &Store),
     batch: &[Incoming],
     meanwhile: impl FnOnce() -> T,
 ) -> (T, PreparedBatch) {

@@ -173,14 +173,19 @@ pub fn review_queue(store: &Store) -> crate::Result<Vec<SubmissionId>> {
 /// is audited; returns the addresses trusted.
 pub fn trust_senders(
     store: &Store,
+    config: &Config,
     approved: &[SubmissionId],
     moderator: &str,
 ) -> crate::Result<Vec<String>> {
+    check_moderator(config, moderator).map_err(crate::Error::Refused)?;
     let mut trusted = Vec::new();
     for &id in approved {
         let s = store.get(id)?;
         if s.author.address.is_empty() || trusted.contains(&s.author.address) {
             continue;
+        }
+        if s.state != State::Approved {
+            continue; // an approval toward a quorum, or one refused: no trust yet
         }
         store.put_sender_rule(&SenderRule {
             v: RECORD_VERSION,
@@ -194,6 +199,27 @@ pub fn trust_senders(
     }
     store.flush()?;
     Ok(trusted)
+}
+
+/// Adds or replaces a sender rule, as a listed moderator.
+pub fn put_sender_rule(store: &Store, config: &Config, rule: &SenderRule) -> crate::Result<()> {
+    check_moderator(config, &rule.by).map_err(crate::Error::Refused)?;
+    crate::policy::SenderPattern::parse(&rule.pattern).map_err(crate::Error::Refused)?;
+    store.put_sender_rule(rule)?;
+    store.flush()
+}
+
+/// Removes a sender rule, as a listed moderator; whether there was one.
+pub fn remove_sender_rule(
+    store: &Store,
+    config: &Config,
+    pattern: &str,
+    moderator: &str,
+) -> crate::Result<bool> {
+    check_moderator(config, moderator).map_err(crate::Error::Refused)?;
+    let removed = store.remove_sender_rule(pattern, moderator, clock::now())?;
+    store.flush()?;
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub mod send;
 pub mod templates;
 pub mod transport;
 
-pub use send::{Mailer, SendReport};
+pub use send::{Mailer, SendReport, StoreAccess};
 pub use transport::{Refusal, Transport};
 
 pub use drafts::{

@@ -15,7 +15,7 @@ use lettre::message::{Mailbox, Mailboxes, header::Header};
 use serde::Serialize;
 
 use super::templates::{Rendered, Templates};
-use super::transport::{self, Transport};
+use super::transport::{self, Refusal, Transport};
 use crate::config::Config;
 use crate::model::{Lang, MailKind, OutboxEntry, OutboxStatus, Submission};
 use crate::store::Store;
@@ -77,25 +77,41 @@ impl Mailer {
     /// Delivers every message that is due; each outcome is stored (and flushed) at once.
     /// A deferred message is tried again after [`retry::DELIVERY`]'s delay for its count
     /// of attempts; after `[notify] max_attempts`, or a permanent refusal, it has failed.
-    pub fn send_due(&self, store: &Store, config: &Config, now: Timestamp) -> Result<SendReport> {
+    ///
+    /// With [`StoreAccess::Open`], the store is held only to read what is due (and build
+    /// it) and to write each outcome, never while a server is being talked to (it may
+    /// take its time answering).
+    pub fn send_due(
+        &self,
+        store: &StoreAccess<'_>,
+        config: &Config,
+        now: Timestamp,
+    ) -> Result<SendReport> {
         let mut report = SendReport::default();
-        for mut entry in store.outbox()? {
-            if entry.status != OutboxStatus::Pending || entry.next_attempt > now {
-                continue;
-            }
-            let message = match build(store, config, &self.templates, &entry) {
-                Ok(m) => m,
-                Err(e) => {
-                    entry.status = OutboxStatus::Failed;
-                    entry.last_error = Some(format!("cannot build the message: {e}"));
-                    store.update_outbox(&entry)?;
-                    store.flush()?;
-                    report.failed += 1;
-                    continue;
-                }
-            };
+        let due: Vec<(OutboxEntry, Result<Message>)> = store.with(|store| {
+            Ok(store
+                .outbox()?
+                .into_iter()
+                .filter(|e| e.status == OutboxStatus::Pending && e.next_attempt <= now)
+                .take(MAX_PER_PASS)
+                .map(|e| {
+                    let message = build(store, config, &self.templates, &e);
+                    (e, message)
+                })
+                .collect())
+        })?;
+        for (mut entry, message) in due {
             entry.attempts += 1;
-            match self.transport.send(&message) {
+            let outcome = match message {
+                Ok(message) => self.transport.send(&message),
+                // Building failed: for good when the entry itself is wrong (an address
+                // that is none); else (the store, a template) it is tried again later.
+                Err(e) => Err(Refusal {
+                    reason: format!("cannot build the message: {e}"),
+                    permanent: !e.is_transient(),
+                }),
+            };
+            match outcome {
                 Ok(()) => {
                     entry.status = OutboxStatus::Sent;
                     entry.sent_at = Some(now);
@@ -120,12 +136,36 @@ impl Mailer {
                     entry.last_error = Some(refusal.reason);
                 }
             }
-            store.update_outbox(&entry)?;
-            store.flush()?;
+            store.with(|store| {
+                store.update_outbox(&entry)?;
+                store.flush()
+            })?;
         }
         Ok(report)
     }
 }
+
+/// How delivery gets at the store.
+pub enum StoreAccess<'a> {
+    /// Opened for each read and each write, and closed again (`watch`: other commands
+    /// get the store while a server is slow to answer).
+    Open(&'a dyn Fn() -> Result<Store>),
+    /// One the caller holds anyway.
+    Held(&'a Store),
+}
+
+impl StoreAccess<'_> {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        match self {
+            StoreAccess::Open(open) => f(&open()?),
+            StoreAccess::Held(store) => f(store),
+        }
+    }
+}
+
+/// Messages one delivery pass sends at most (the rest wait for the next pass), so that a
+/// long outbox is not all built in memory at once.
+const MAX_PER_PASS: usize = 200;
 
 /// What a delivery pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -340,7 +380,9 @@ mod tests {
         let mut now = Timestamp::UNIX_EPOCH;
         let mut waits = Vec::new();
         for attempt in 1..=2u32 {
-            let report = mailer.send_due(&store, &config, now).expect("pass");
+            let report = mailer
+                .send_due(&StoreAccess::Held(&store), &config, now)
+                .expect("pass");
             assert_eq!(report.deferred, 1, "attempt {attempt}");
             let entry = only_entry(&store);
             assert_eq!(entry.attempts, attempt);
@@ -349,13 +391,17 @@ mod tests {
             waits.push(wait);
             // Not due before its time: a pass a second early sends nothing.
             let early = now + jiff::SignedDuration::from_secs(wait - 1);
-            let report = mailer.send_due(&store, &config, early).expect("pass");
+            let report = mailer
+                .send_due(&StoreAccess::Held(&store), &config, early)
+                .expect("pass");
             assert_eq!(report, SendReport::default());
             now = entry.next_attempt;
         }
         assert!((60..=120).contains(&waits[0]), "{waits:?}");
         assert!((120..=240).contains(&waits[1]), "{waits:?}");
-        let report = mailer.send_due(&store, &config, now).expect("third pass");
+        let report = mailer
+            .send_due(&StoreAccess::Held(&store), &config, now)
+            .expect("third pass");
         assert_eq!(report.failed, 1);
         let entry = only_entry(&store);
         assert_eq!(entry.status, OutboxStatus::Failed);
@@ -373,15 +419,19 @@ mod tests {
         });
         let (_dir, store, mailer, config) = setup(vec![permanent]);
         let report = mailer
-            .send_due(&store, &config, Timestamp::UNIX_EPOCH)
+            .send_due(&StoreAccess::Held(&store), &config, Timestamp::UNIX_EPOCH)
             .expect("pass");
         assert_eq!((report.failed, only_entry(&store).attempts), (1, 1));
 
         let (_dir, store, mailer, config, recording) = setup_recording(vec![deferred()]);
         let now = Timestamp::UNIX_EPOCH;
-        mailer.send_due(&store, &config, now).expect("deferred");
+        mailer
+            .send_due(&StoreAccess::Held(&store), &config, now)
+            .expect("deferred");
         let later = only_entry(&store).next_attempt;
-        let report = mailer.send_due(&store, &config, later).expect("accepted");
+        let report = mailer
+            .send_due(&StoreAccess::Held(&store), &config, later)
+            .expect("accepted");
         assert_eq!(report.sent, 1);
         let entry = only_entry(&store);
         assert_eq!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{FileTransport, Message, SmtpTransport, Transport as _};
+use lettre::{FileTransport, Message, SmtpTransport};
 
 use crate::config::{Config, SmtpTls, TransportKind};
 use crate::{Error, Result};
@@ -38,15 +38,24 @@ pub struct Smtp {
     url: String,
 }
 
+/// Hands a message to one of lettre's transports; `permanent` tells which errors are.
+fn hand_over<T: lettre::Transport>(
+    transport: &T,
+    message: &Message,
+    permanent: impl Fn(&T::Error) -> bool,
+) -> std::result::Result<(), Refusal>
+where
+    T::Error: std::fmt::Display,
+{
+    transport.send(message).map(|_| ()).map_err(|e| Refusal {
+        reason: e.to_string(),
+        permanent: permanent(&e),
+    })
+}
+
 impl Transport for Smtp {
     fn send(&self, message: &Message) -> std::result::Result<(), Refusal> {
-        self.transport
-            .send(message)
-            .map(|_| ())
-            .map_err(|e| Refusal {
-                reason: e.to_string(),
-                permanent: e.is_permanent(),
-            })
+        hand_over(&self.transport, message, |e| e.is_permanent())
     }
     fn describe(&self) -> String {
         self.url.clone()
@@ -61,13 +70,7 @@ pub struct Folder {
 
 impl Transport for Folder {
     fn send(&self, message: &Message) -> std::result::Result<(), Refusal> {
-        self.transport
-            .send(message)
-            .map(|_| ())
-            .map_err(|e| Refusal {
-                reason: e.to_string(),
-                permanent: false,
-            })
+        hand_over(&self.transport, message, |_| false)
     }
     fn describe(&self) -> String {
         format!("folder {}", self.dir.display())

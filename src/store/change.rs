@@ -95,17 +95,26 @@ pub struct AuditDraft {
 
 /// What to tell a moderator whose change lost the race to another one.
 pub(super) fn conflict_message(now: &Submission) -> String {
-    let by = now
+    // Who changed it last: the latest of its decision and its last edit.
+    let decided = now
         .decision
         .as_ref()
-        .map(|d| {
-            format!(
-                " by {} at {}",
-                d.moderator,
-                d.at.strftime("%Y-%m-%d %H:%M:%S UTC")
-            )
-        })
-        .unwrap_or_default();
+        .map(|d| (d.at, "", d.moderator.as_str()));
+    let edited = now
+        .revisions
+        .last()
+        .map(|r| (r.replaced_at, "edited ", r.replaced_by.as_str()));
+    let by = match (decided, edited) {
+        (Some(d), Some(e)) => Some(if e.0 > d.0 { e } else { d }),
+        (d, e) => d.or(e),
+    }
+    .map(|(at, how, who)| {
+        format!(
+            " ({how}by {who} at {})",
+            at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        )
+    })
+    .unwrap_or_default();
     format!(
         "submission {} changed while you were deciding: it is now {}{by}; nothing was changed by you — 'hubmail show {}' shows it as it is",
         now.id, now.state, now.id

@@ -94,6 +94,22 @@ pub struct Store {
 }
 
 impl Store {
+    /// Whether `data_dir` holds a store.
+    pub fn exists(data_dir: &Path) -> bool {
+        data_dir.join("store").join("conf").is_file()
+    }
+
+    /// Opens the store under `data_dir/store`, refusing ([`Error::NoStore`]) when there
+    /// is none: a mistyped `--data-dir` must not look like an empty consultation.
+    pub fn open_existing(data_dir: &Path, lock_wait: Duration) -> Result<Store> {
+        if !Store::exists(data_dir) {
+            return Err(Error::NoStore {
+                path: data_dir.to_path_buf(),
+            });
+        }
+        Store::open(data_dir, lock_wait)
+    }
+
     /// Opens (creating if needed) the store under `data_dir/store`, waiting up to
     /// `lock_wait` for another hubmail process to release it.
     pub fn open(data_dir: &Path, lock_wait: Duration) -> Result<Store> {

@@ -9,6 +9,7 @@ fn stderr_of(out: &std::process::Output) -> String {
 #[test]
 fn an_unknown_id_names_the_next_step() {
     let ws = Workspace::new();
+    ws.cmd().args(["init"]).ok();
     let out = ws.cmd().args(["show", "42"]).output();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
@@ -57,4 +58,63 @@ fn a_usage_error_exits_two() {
     let ws = Workspace::new();
     let out = ws.cmd().args(["queue", "--state", "nonsense"]).output();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_data_directory_without_a_store_is_an_error_not_an_empty_consultation() {
+    let ws = Workspace::new();
+    for args in [
+        &["queue"][..],
+        &["show", "1"][..],
+        &["search", "remittances"][..],
+        &["stats"][..],
+        &["check"][..],
+        &["sender", "list"][..],
+        &[
+            "--moderator",
+            "amina",
+            "sender",
+            "ban",
+            "@spam.example",
+            "--reason",
+            "spam",
+        ][..],
+        &["log"][..],
+        &["publish"][..],
+    ] {
+        let out = ws.cmd().args(args).output();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr_of(&out);
+        assert!(
+            err.contains("no hubmail store in")
+                && err.contains("--data-dir")
+                && err.contains("hubmail init"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !ws.data_dir().exists(),
+            "{args:?} created {}",
+            ws.data_dir().display()
+        );
+    }
+    let out = ws.cmd().args(["init"]).ok();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("a new store"));
+    let queue = ws.cmd().args(["queue"]).ok();
+    assert!(String::from_utf8_lossy(&queue.stdout).contains("no pending submissions"));
+}
+
+#[test]
+fn a_malformed_pinned_clock_is_refused() {
+    let ws = Workspace::new();
+    let out = ws
+        .cmd()
+        .args(["init"])
+        .env("HUBMAIL_NOW", "yesterday at noon")
+        .output();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("HUBMAIL_NOW") && err.contains("RFC 3339"),
+        "{err}"
+    );
 }

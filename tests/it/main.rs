@@ -20,4 +20,5 @@ mod races;
 mod review;
 mod search;
 mod sources;
+mod terminal;
 mod util;

@@ -289,6 +289,52 @@ fn edit_through_a_scripted_editor_keeps_the_original_revision() {
 }
 
 #[test]
+fn an_edit_never_overwrites_a_decision_made_while_the_editor_was_open() {
+    let ws = ingested(None);
+    // The "editor" lets another moderator approve the submission, then edits the text.
+    let config = ws
+        .config_path()
+        .expect("fixture config")
+        .display()
+        .to_string();
+    let editor = editor_script(
+        &ws,
+        &format!(
+            "'{}' --data-dir '{}' --config '{config}' --moderator carlos approve 1\n\
+             sed -i 's/regular pathways/safe and regular pathways/' \"$1\"",
+            env!("CARGO_BIN_EXE_hubmail"),
+            ws.data_dir().display()
+        ),
+    );
+    let out = ws
+        .cmd()
+        .args(["--moderator", "amina", "edit", "1"])
+        .env("EDITOR", &editor)
+        .env("VISUAL", "")
+        .output();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("changed while you were deciding") && err.contains("approved (by carlos"),
+        "says who changed it: {err}"
+    );
+    assert!(
+        err.contains("hubmail edit 1 --from"),
+        "the edit is kept: {err}"
+    );
+    let shown = ws.json(&["show", "1", "--json"]);
+    assert_eq!(shown["state"], "approved", "the approval stands");
+    assert_eq!(shown["revisions"].as_array().map(Vec::len), Some(0));
+    assert!(
+        !shown["body"]
+            .as_str()
+            .expect("body")
+            .contains("safe and regular pathways"),
+        "nothing of the stale edit was stored"
+    );
+}
+
+#[test]
 fn an_invalid_edit_is_refused_and_kept_for_another_try() {
     let ws = ingested(None);
     let editor = editor_script(&ws, "sed -i 's/^Question: .*/Question: 42/' \"$1\"");
@@ -340,6 +386,7 @@ fn an_unchanged_edit_stores_nothing() {
 #[test]
 fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
     let ws = Workspace::with_fixture_config();
+    ws.cmd().args(["init"]).ok();
     ws.moderate()
         .args([
             "sender",
@@ -353,7 +400,7 @@ fn banned_senders_are_rejected_on_arrival_and_trusted_ones_flagged() {
         .args(["sender", "trust", "sarah.doyel@iom.example.int"])
         .ok();
     let bad = ws
-        .cmd()
+        .moderate()
         .args(["sender", "ban", "not-a-pattern", "--reason", "x"])
         .output();
     assert_eq!(bad.status.code(), Some(1));

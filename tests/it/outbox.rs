@@ -171,3 +171,65 @@ fn an_out_of_office_answer_to_an_acknowledgement_gets_no_answer() {
         Some(0)
     );
 }
+
+#[test]
+fn watch_lets_moderators_in_while_the_mail_server_is_slow_to_answer() {
+    // A mail server that accepts connections and never says a word: the smallest local
+    // stand-in for a stalled server (the real Postfix of tests/mailservers.rs cannot be
+    // made to hang on demand). lettre waits 20 s for its greeting.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (connected, talking) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn); // kept open, silent
+            if connected.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    let ws = Workspace::with_config_text(&format!(
+        "[store]\nlock_wait_ms = 2000\n\n[notify]\ntransport = \"smtp\"\n\
+         from = \"Consultation <contact@consultation.test>\"\n\
+         smtp = {{ host = \"127.0.0.1\", port = {port}, tls = \"none\" }}\n\n\
+         [[space]]\nid = \"c\"\ntitle = \"C\"\n"
+    ));
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(
+            "From: Ana <ana@example.org>\r\nSubject: [Q1] Remittances\r\nMessage-ID: <slow@x>\r\n\r\n\
+             Remittance costs remain too high for migrant families; digital channels would help.\r\n",
+        )
+        .ok();
+    assert_eq!(
+        ws.json(&["outbox", "--json"]).as_array().map(Vec::len),
+        Some(1)
+    );
+    let mut watch = ws
+        .cmd()
+        .args(["watch", "--once"])
+        .into_command()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn watch");
+    talking
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("watch connects to the mail server");
+    // While watch waits for the server, a moderator's commands get the store at once.
+    for args in [&["queue", "--json"][..], &["outbox", "--json"][..]] {
+        let out = ws.cmd().args(args).output();
+        assert!(
+            out.status.success(),
+            "{args:?} while watch talks SMTP: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        watch.try_wait().expect("poll").is_none(),
+        "watch was still waiting for the server during those commands"
+    );
+    let _ = watch.kill();
+    let _ = watch.wait();
+}

@@ -414,6 +414,7 @@ fn search_ids_saved(ws: &Workspace, name: &str) -> Vec<u64> {
 #[test]
 fn malformed_queries_point_at_the_problem_and_exit_one() {
     let ws = Workspace::new();
+    ws.cmd().args(["init"]).ok();
     for (query, needle) in [
         ("(remittances OR", "the query ends"),
         ("\"diaspora", "never closed"),
@@ -433,4 +434,37 @@ fn malformed_queries_point_at_the_problem_and_exit_one() {
         err.contains("a OR b)\n") && err.contains("      ^"),
         "a caret under the ')': {err}"
     );
+}
+
+#[test]
+fn hostile_queries_end_with_a_reason_not_a_stack_overflow() {
+    // Each of these aborted the process ("has overflowed its stack") before queries were
+    // bounded; now each is refused with exit 1 and says why.
+    let (ws, _) = fixture_workspace();
+    let deep = format!("{}remittances{}", "(".repeat(5000), ")".repeat(5000));
+    let nots = format!("{}remittances", "NOT ".repeat(5000));
+    let minus = format!("{}remittances", "-".repeat(20000));
+    let nested_but_short = format!("{}a{}", "(".repeat(400), ")".repeat(400));
+    for (query, reason) in [
+        (&deep, "at most 1000"),
+        (&nots, "at most 1000"),
+        (&minus, "at most 1000"),
+        (&nested_but_short, "nest more than 32 deep"),
+    ] {
+        let out = ws.cmd().args(["search", "--all", "--", query]).output();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}…: {:?}",
+            &query[..20],
+            out.status
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(reason), "{}…: {err}", &query[..20]);
+        assert!(
+            err.len() < 4000,
+            "the error does not echo 20 KB back: {}",
+            err.len()
+        );
+    }
 }
