@@ -1,7 +1,8 @@
 //! The one error type of the library.
 //!
 //! Callers never match on message strings: they ask the error what it means for them
-//! (`is_transient()` decides between "retry later" and "give up" for an MTA pipe).
+//! ([`Error::kind`]; [`ErrorKind::may_pass_later`] decides between "retry later" and "give
+//! up" for an MTA pipe and for the outbox).
 
 use std::path::PathBuf;
 
@@ -88,25 +89,61 @@ pub enum Error {
     /// A search query that does not parse (the message points at the offending part).
     #[error("{0}")]
     Query(QueryError),
-    /// A request that breaks a rule (an illegal state change, an unknown question, …).
+    /// A request that breaks a rule of moderation (an illegal state change, a moderator
+    /// who is not listed, a change that conflicts with another moderator's).
     #[error("{0}")]
     Refused(String),
+    /// The installation needs a person: credentials, templates, where things are.
+    #[error("{0}")]
+    Setup(String),
+    /// Input that can never be accepted as it is (an empty message, an address that is
+    /// none, a file that is not a hubmail backup).
+    #[error("{0}")]
+    Input(String),
+}
+
+/// What an [`Error`] means for whoever has to react to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Retrying the same thing later may succeed: a busy store, a full disk, the network.
+    Transient,
+    /// The configuration, credentials, templates or data directory need a person; once
+    /// they are fixed the same thing succeeds.
+    Setup,
+    /// The input can never be accepted as it is.
+    Input,
+    /// A rule of moderation forbids it.
+    Refused,
+    /// Data in the store cannot be read; it needs repair or a restore.
+    Damaged,
+}
+
+impl ErrorKind {
+    /// Whether the same operation may succeed later without changing its input: an MTA
+    /// should keep the message and retry (exit 75), the outbox should try again.
+    pub fn may_pass_later(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Transient | ErrorKind::Setup | ErrorKind::Damaged
+        )
+    }
 }
 
 impl Error {
-    /// Whether retrying the same operation later may succeed (a busy store, a full disk,
-    /// an I/O hiccup), as opposed to a permanent problem with the input.
-    pub fn is_transient(&self) -> bool {
+    /// What this error means for whoever has to react to it.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Io { .. } | Error::StoreBusy { .. } | Error::Store(_) | Error::Index(_) => true,
+            Error::Io { .. } | Error::StoreBusy { .. } | Error::Store(_) | Error::Index(_) => {
+                ErrorKind::Transient
+            }
             Error::Config { .. }
-            | Error::Corrupt { .. }
-            | Error::NewerFormat { .. }
-            | Error::NoSuchSubmission(_)
             | Error::NoStore { .. }
-            | Error::Query(_)
+            | Error::NewerFormat { .. }
             | Error::Mailbox { .. }
-            | Error::Refused(_) => false,
+            | Error::Setup(_) => ErrorKind::Setup,
+            Error::NoSuchSubmission(_) | Error::Query(_) | Error::Input(_) => ErrorKind::Input,
+            Error::Refused(_) => ErrorKind::Refused,
+            Error::Corrupt { .. } => ErrorKind::Damaged,
         }
     }
 
@@ -171,3 +208,26 @@ impl std::fmt::Display for QueryError {
 }
 
 impl std::error::Error for QueryError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setup_error_may_pass_later_and_bad_input_never_does() {
+        // A template or a credential a person must fix: the MTA keeps the mail (75), the
+        // outbox tries again; before errors had kinds, both were "refused" and given up.
+        let setup = Error::Setup("template acknowledgement.fr.txt: no subject line".into());
+        assert_eq!(setup.kind(), ErrorKind::Setup);
+        assert!(setup.kind().may_pass_later());
+        let busy = Error::StoreBusy {
+            path: "/data".into(),
+            waited_ms: 5000,
+        };
+        assert!(busy.kind().may_pass_later());
+        let empty = Error::Input("standard input is empty".into());
+        assert!(!empty.kind().may_pass_later());
+        let rule = Error::Refused("approved submissions cannot be approved again".into());
+        assert!(!rule.kind().may_pass_later());
+    }
+}

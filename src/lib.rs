@@ -36,4 +36,4 @@ pub mod stats;
 pub mod store;
 pub mod trim;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};

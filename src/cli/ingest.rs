@@ -201,13 +201,34 @@ fn progress_bar(len: Option<u64>, pipe: bool) -> ProgressBar {
     bar
 }
 
-/// The sysexits.h code for a failed pipe delivery: 75 (try again) for anything that may
-/// pass later, 65 for input that can never be accepted.
+/// The sysexits.h code for a failed pipe delivery, from the error's kind: 75 (the MTA
+/// keeps the message and tries again) for anything that may pass later, a configuration
+/// a person must fix included; 65 only for input that can never be accepted.
 pub fn pipe_exit_code(err: &anyhow::Error) -> u8 {
     const EX_DATAERR: u8 = 65;
     const EX_TEMPFAIL: u8 = 75;
     match err.downcast_ref::<hubmail::Error>() {
-        Some(hubmail::Error::Refused(_)) => EX_DATAERR,
+        Some(e) if !e.kind().may_pass_later() => EX_DATAERR,
         _ => EX_TEMPFAIL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pipe_exit_code;
+
+    #[test]
+    fn the_pipe_exit_code_follows_the_error_kind() {
+        let code = |e: hubmail::Error| pipe_exit_code(&anyhow::Error::new(e));
+        assert_eq!(code(hubmail::Error::Input("empty".into())), 65);
+        assert_eq!(code(hubmail::Error::Setup("no template".into())), 75);
+        assert_eq!(
+            code(hubmail::Error::Config {
+                path: "hubmail.toml".into(),
+                message: "bad".into()
+            }),
+            75
+        );
+        assert_eq!(code(hubmail::Error::Store("io".into())), 75);
     }
 }

@@ -150,7 +150,7 @@ pub fn secret(
 ) -> Result<String> {
     if let Some(var) = env {
         return std::env::var(var).map_err(|_| {
-            Error::Refused(format!(
+            Error::Setup(format!(
                 "{section} password_env: the variable {var} is not set"
             ))
         });
@@ -161,7 +161,7 @@ pub fn secret(
             .map_err(|e| Error::io("reading the password file", path, e));
     }
     inline.map(str::to_string).ok_or_else(|| {
-        Error::Refused(format!(
+        Error::Setup(format!(
             "{section}: a user is set but no password: set password_env or password_file"
         ))
     })

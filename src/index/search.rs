@@ -404,7 +404,7 @@ impl Compiler<'_> {
                 .filter(Term::from_field_text(f.has, "attachment")),
             Node::State(state) => {
                 if !self.moderator {
-                    return Err(Error::Refused(
+                    return Err(Error::Input(
                         "state: is for moderators; add --all to search every state".into(),
                     ));
                 }

@@ -25,7 +25,7 @@ impl Stdin {
             .map_err(|e| Error::io("reading", "standard input", e))?;
         let input = limited.into_inner();
         if bytes.is_empty() {
-            return Err(Error::Refused(
+            return Err(Error::Input(
                 "standard input is empty: pipe one message into 'hubmail ingest -'".into(),
             ));
         }

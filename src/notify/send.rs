@@ -108,7 +108,7 @@ impl Mailer {
                 // that is none); else (the store, a template) it is tried again later.
                 Err(e) => Err(Refusal {
                     reason: format!("cannot build the message: {e}"),
-                    permanent: !e.is_transient(),
+                    permanent: !e.kind().may_pass_later(),
                 }),
             };
             match outcome {
@@ -184,7 +184,7 @@ fn system_time(t: Timestamp) -> SystemTime {
 
 fn mailbox(text: &str) -> Result<Mailbox> {
     text.parse::<Mailbox>()
-        .map_err(|e| Error::Refused(format!("{text:?} is not a mail address: {e}")))
+        .map_err(|e| Error::Input(format!("{text:?} is not a mail address: {e}")))
 }
 
 /// Builds the message for an outbox entry.
@@ -230,7 +230,7 @@ pub fn build(
     }
     builder
         .body(rendered.body)
-        .map_err(|e| Error::Refused(format!("building the message: {e}")))
+        .map_err(|e| Error::Input(format!("building the message: {e}")))
 }
 
 fn render(

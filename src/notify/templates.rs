@@ -114,13 +114,13 @@ impl Templates {
             .trim_blocks(true)
             .keep_trailing_newline(true)
             .build()
-            .map_err(|e| Error::Refused(format!("the templates' syntax: {e}")))?;
+            .map_err(|e| Error::Setup(format!("the templates' syntax: {e}")))?;
         env.set_syntax(syntax);
         for kind in KINDS {
             for &lang in languages(kind) {
                 let name = name(kind, lang);
                 let (source, origin) = source(&name, dir)?;
-                let refuse = |why: String| Error::Refused(format!("template {origin}: {why}"));
+                let refuse = |why: String| Error::Setup(format!("template {origin}: {why}"));
                 let source = source.replace("\r\n", "\n");
                 if !source.starts_with("Subject:") {
                     return Err(refuse("the first line must be 'Subject: …'".into()));
@@ -167,11 +167,11 @@ impl Templates {
             .env
             .get_template(&name)
             .and_then(|t| t.render(context))
-            .map_err(|e| Error::Refused(format!("template {name}: {e}")))?;
+            .map_err(|e| Error::Setup(format!("template {name}: {e}")))?;
         let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
         let subject = first
             .strip_prefix("Subject:")
-            .ok_or_else(|| Error::Refused(format!("template {name}: no subject line")))?
+            .ok_or_else(|| Error::Setup(format!("template {name}: no subject line")))?
             .trim()
             .to_string();
         Ok(Rendered {
@@ -196,7 +196,7 @@ fn source(name: &str, dir: Option<&Path>) -> Result<(String, String)> {
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, t)| (t.to_string(), format!("{name}.txt (built in)")))
-        .ok_or_else(|| Error::Refused(format!("no template {name}")))
+        .ok_or_else(|| Error::Setup(format!("no template {name}")))
 }
 
 /// A `{name}` of one of the kind's variables outside `{{ }}`: an override written for the

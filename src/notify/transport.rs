@@ -92,7 +92,7 @@ pub fn from_config(config: &Config, data_dir: &Path) -> Result<Box<dyn Transport
         TransportKind::Smtp => {
             let s = &n.smtp;
             let smtp_err = |e: lettre::transport::smtp::Error| {
-                Error::Refused(format!("SMTP server {}: {e}", s.host))
+                Error::Setup(format!("SMTP server {}: {e}", s.host))
             };
             let params = || -> Result<TlsParameters> {
                 let mut p = TlsParameters::builder(s.host.clone());

@@ -109,7 +109,7 @@ pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
             .collect(),
     };
     let mut out = serde_json::to_string_pretty(&export)
-        .map_err(|e| crate::Error::Refused(format!("serialising the export: {e}")))?;
+        .map_err(|e| crate::Error::Setup(format!("serialising the export: {e}")))?;
     out.push('\n');
     Ok(out)
 }

@@ -174,7 +174,7 @@ fn releases_dir(out: &Path) -> PathBuf {
 
 fn next_release(out: &Path) -> Result<(PathBuf, u32)> {
     if out.exists() && !out.is_symlink() {
-        return Err(Error::Refused(format!(
+        return Err(Error::Setup(format!(
             "{} exists and is not a hubmail publication (hubmail publishes through a symlink \
              it replaces atomically): move it away or choose another --out",
             out.display()

@@ -63,7 +63,7 @@ fn write_durably(path: &Path, source: &mut impl Read) -> Result<u64> {
 const RESTORE_BATCH: u64 = 500;
 
 fn bad(message: impl Into<String>) -> Error {
-    Error::Refused(format!("not a usable hubmail backup: {}", message.into()))
+    Error::Input(format!("not a usable hubmail backup: {}", message.into()))
 }
 
 fn append(builder: &mut tar::Builder<impl Write>, name: &str, bytes: &[u8]) -> Result<()> {
@@ -170,7 +170,7 @@ impl Store {
     pub fn restore(data_dir: &Path, input: impl Read) -> Result<BackupReport> {
         let store_dir = data_dir.join("store");
         if store_dir.join("db").exists() || store_dir.join("conf").exists() {
-            return Err(Error::Refused(format!(
+            return Err(Error::Setup(format!(
                 "{} already holds a store: restore only into an empty data directory",
                 data_dir.display()
             )));

@@ -92,6 +92,8 @@ fn decisions_while_ingest_runs_on_a_large_maildir() {
     let ws = Workspace::with_config_text(
         "[store]\nbatch_size = 50\n\n[[space]]\nid = \"c\"\ntitle = \"C\"\n",
     );
+    // The store exists before the ingest starts, so no decision races its creation.
+    ws.cmd().args(["init"]).ok();
     let maildir = ws.maildir("contact");
     let total = 1500;
     for i in 0..total {
