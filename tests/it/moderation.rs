@@ -236,6 +236,14 @@ fn editor_script(ws: &Workspace, body: &str) -> std::path::PathBuf {
     path
 }
 
+/// `hubmail edit 1` as amina, with `editor` as the editor.
+fn edit_first_with(ws: &Workspace, editor: &std::path::Path) -> crate::util::Hubmail {
+    ws.cmd()
+        .args(["--moderator", "amina", "edit", "1"])
+        .env("EDITOR", editor)
+        .env("VISUAL", "")
+}
+
 #[test]
 fn edit_through_a_scripted_editor_keeps_the_original_revision() {
     let ws = ingested(None);
@@ -244,12 +252,7 @@ fn edit_through_a_scripted_editor_keeps_the_original_revision() {
         "sed -i -e 's/^Affiliation: IOM$/Affiliation: International Organization for Migration (IOM)/' \
          -e 's/regular pathways/safe and regular pathways/' -e 's/^Question: .*/Question: 2/' \"$1\"",
     );
-    let out = ws
-        .cmd()
-        .args(["--moderator", "amina", "edit", "1"])
-        .env("EDITOR", &editor)
-        .env("VISUAL", "")
-        .ok();
+    let out = edit_first_with(&ws, &editor).ok();
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("stored revision 2"),
         "{out:?}"
@@ -306,12 +309,7 @@ fn an_edit_never_overwrites_a_decision_made_while_the_editor_was_open() {
             ws.data_dir().display()
         ),
     );
-    let out = ws
-        .cmd()
-        .args(["--moderator", "amina", "edit", "1"])
-        .env("EDITOR", &editor)
-        .env("VISUAL", "")
-        .output();
+    let out = edit_first_with(&ws, &editor).output();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = stderr(&out);
     assert!(
@@ -338,12 +336,7 @@ fn an_edit_never_overwrites_a_decision_made_while_the_editor_was_open() {
 fn an_invalid_edit_is_refused_and_kept_for_another_try() {
     let ws = ingested(None);
     let editor = editor_script(&ws, "sed -i 's/^Question: .*/Question: 42/' \"$1\"");
-    let out = ws
-        .cmd()
-        .args(["--moderator", "amina", "edit", "1"])
-        .env("EDITOR", &editor)
-        .env("VISUAL", "")
-        .output();
+    let out = edit_first_with(&ws, &editor).output();
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -368,12 +361,7 @@ fn an_invalid_edit_is_refused_and_kept_for_another_try() {
 fn an_unchanged_edit_stores_nothing() {
     let ws = ingested(None);
     let editor = editor_script(&ws, "true");
-    let out = ws
-        .cmd()
-        .args(["--moderator", "amina", "edit", "1"])
-        .env("EDITOR", &editor)
-        .env("VISUAL", "")
-        .ok();
+    let out = edit_first_with(&ws, &editor).ok();
     assert!(String::from_utf8_lossy(&out.stdout).contains("no change"));
     assert_eq!(
         ws.json(&["show", "1", "--json"])["revisions"]
