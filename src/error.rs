@@ -78,6 +78,19 @@ pub enum Error {
     /// A submission id that is not in the store.
     #[error("no submission {0} — run 'hubmail queue --state all' to list submissions")]
     NoSuchSubmission(u64),
+    /// A submission erased at its contributor's request (`hubmail forget`).
+    #[error(
+        "submission {id} was erased at its contributor's request on {at} (audit entry {audit_seq}): nothing of it is kept",
+        at = at.strftime("%Y-%m-%d")
+    )]
+    Erased {
+        /// Its id.
+        id: u64,
+        /// When it was erased.
+        at: jiff::Timestamp,
+        /// The erasure's tombstone in the audit trail.
+        audit_seq: u64,
+    },
     /// A mailbox (Maildir, mbox) is not usable.
     #[error("mailbox {path}: {message}")]
     Mailbox {
@@ -141,7 +154,10 @@ impl Error {
             | Error::NewerFormat { .. }
             | Error::Mailbox { .. }
             | Error::Setup(_) => ErrorKind::Setup,
-            Error::NoSuchSubmission(_) | Error::Query(_) | Error::Input(_) => ErrorKind::Input,
+            Error::NoSuchSubmission(_)
+            | Error::Erased { .. }
+            | Error::Query(_)
+            | Error::Input(_) => ErrorKind::Input,
             Error::Refused(_) => ErrorKind::Refused,
             Error::Corrupt { .. } => ErrorKind::Damaged,
         }

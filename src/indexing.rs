@@ -23,7 +23,8 @@ pub fn sync(store: &Store, index: &SearchIndex) -> Result<usize> {
     for id in &ids {
         match store.get(*id) {
             Ok(s) => writer.replace(&s)?,
-            Err(Error::NoSuchSubmission(_)) => writer.delete(*id), // gone from the store
+            // Gone from the store.
+            Err(Error::NoSuchSubmission(_) | Error::Erased { .. }) => writer.delete(*id),
             Err(e) => return Err(e),
         }
     }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod crashpoint;
 pub mod decision;
 pub mod error;
+pub mod forget;
 pub mod index;
 pub mod indexing;
 pub mod ingest;

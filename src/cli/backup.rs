@@ -32,6 +32,9 @@ impl Backup {
         let report = session.store.backup(BufWriter::new(&file))?;
         file.sync_all()?;
         std::fs::rename(&tmp, &self.file).with_context(|| format!("renaming {}", tmp.display()))?;
+        // Remembered so that an erasure can say which backups still hold what it erased.
+        let path = std::path::absolute(&self.file).unwrap_or_else(|_| self.file.clone());
+        session.store.record_backup(&path, hubmail::clock::now())?;
         if self.json {
             output::json(&report)?;
         } else {

@@ -43,7 +43,8 @@ impl Check {
             found = indexing::check(&store, &search)?;
         }
         let gaps = hubmail::check::decisions(&store, &ctx.config)?;
-        let consistent = found.is_consistent() && gaps.is_empty();
+        let unfinished_erasures = hubmail::forget::unfinished(&store)?;
+        let consistent = found.is_consistent() && gaps.is_empty() && unfinished_erasures == 0;
         if self.json {
             let mut value = serde_json::to_value(&found)?;
             value["audit_missing"] = gaps.audit_missing.len().into();
@@ -53,6 +54,7 @@ impl Check {
             value["extra"] = found.extra.len().into();
             value["duplicated"] = found.duplicated.len().into();
             value["repaired"] = repaired.into();
+            value["unfinished_erasures"] = unfinished_erasures.into();
             value["consistent"] = consistent.into();
             output::json(&value)?;
         } else {
@@ -102,8 +104,15 @@ impl Check {
                     gaps.outbox_orphans
                 );
             }
+            if unfinished_erasures > 0 {
+                println!(
+                    "erasures a crash interrupted: {unfinished_erasures} (the records are gone; 'hubmail forget --finish' completes the rest)"
+                );
+            }
             if consistent {
                 println!("consistent");
+            } else if unfinished_erasures > 0 && found.is_consistent() && gaps.is_empty() {
+                println!("inconsistent: an erasure is not complete");
             } else if !found.is_consistent() {
                 println!("inconsistent: 'hubmail check --repair' rebuilds the index entries");
             } else {

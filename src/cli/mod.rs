@@ -10,6 +10,7 @@ mod backup;
 mod check;
 mod decide;
 mod edit;
+mod forget;
 mod ingest;
 mod init;
 mod log;
@@ -89,6 +90,7 @@ enum Command {
     Reindex(reindex::Reindex),
     Backup(backup::Backup),
     Restore(backup::Restore),
+    Forget(forget::Forget),
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell.
@@ -282,6 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex(cmd) => cmd.execute(&ctx),
         Command::Backup(cmd) => cmd.execute(&ctx),
         Command::Restore(cmd) => cmd.execute(&ctx),
+        Command::Forget(cmd) => cmd.execute(&ctx),
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }

@@ -168,6 +168,32 @@ impl SearchIndex {
     }
 }
 
+impl SearchIndex {
+    /// Rewrites each segment that holds deleted documents without them and removes the
+    /// files nothing uses any more: tantivy only marks a deleted document, and its stored
+    /// text stays in the segment's files until a merge. After an erasure nothing of the
+    /// erased contributions may stay on disk. Returns how many segments were rewritten.
+    pub fn purge_deleted(&self) -> Result<usize> {
+        let mut writer = self.writer()?;
+        let with_deletes: Vec<tantivy::index::SegmentId> = self
+            .index
+            .searchable_segment_metas()
+            .map_err(index_err)?
+            .into_iter()
+            .filter(|meta| meta.has_deletes())
+            .map(|meta| meta.id())
+            .collect();
+        if !with_deletes.is_empty() {
+            writer.merge(&with_deletes).wait().map_err(index_err)?;
+        }
+        writer.wait_merging_threads().map_err(index_err)?;
+        self.reload()?;
+        let writer = self.writer()?;
+        writer.garbage_collect_files().wait().map_err(index_err)?;
+        Ok(with_deletes.len())
+    }
+}
+
 /// A file in the index folder while a fill has not completed: searches, which do not
 /// open the store, then do not take a half-filled index for the whole.
 const FILLING: &str = "hubmail-filling";

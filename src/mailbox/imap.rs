@@ -252,7 +252,7 @@ impl ImapSource {
         let mut group_bytes = 0;
         for (uid, size) in sizes {
             if size > self.max_bytes {
-                let raw = fetch_in_pieces(session, &cfg, uid, &self.spool_dir)?;
+                let raw = fetch_in_pieces(session, &cfg, (uid, size), &self.spool_dir)?;
                 out.push(Incoming {
                     raw,
                     origin: location(uid),
@@ -317,17 +317,38 @@ fn fetch_whole(
 }
 
 /// A message over the size limit, fetched `PIECE_BYTES` at a time (`BODY.PEEK[]<offset.n>`)
-/// into a spool file; its head stays in memory for the headers.
+/// into a spool file; its head stays in memory for the headers. `announced` is the size the
+/// server gave (RFC822.SIZE): a server that keeps sending past it, or sends pieces larger
+/// than asked for, is refused (the message stays in the mailbox) instead of filling the disk.
 fn fetch_in_pieces(
     session: &mut Session,
     cfg: &ImapConfig,
-    uid: u32,
+    (uid, announced): (u32, u64),
     spool_dir: &std::path::Path,
 ) -> Result<RawMessage> {
-    use std::io::Write;
     std::fs::create_dir_all(spool_dir).map_err(|e| Error::io("creating", spool_dir, e))?;
     let path = spool_dir.join(format!("imap-{}-{uid}.eml", std::process::id()));
-    let mut file = std::fs::File::create(&path).map_err(|e| Error::io("creating", &path, e))?;
+    let fetched = fetch_pieces_into(session, cfg, (uid, announced), &path);
+    if fetched.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    let (head, size) = fetched?;
+    Ok(RawMessage::Oversize {
+        head,
+        size,
+        file: path,
+    })
+}
+
+/// The loop of [`fetch_in_pieces`]: returns the head and the size written to `path`.
+fn fetch_pieces_into(
+    session: &mut Session,
+    cfg: &ImapConfig,
+    (uid, announced): (u32, u64),
+    path: &std::path::Path,
+) -> Result<(Vec<u8>, u64)> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).map_err(|e| Error::io("creating", path, e))?;
     let mut head = Vec::new();
     let mut offset = 0u64;
     loop {
@@ -339,23 +360,53 @@ fn fetch_in_pieces(
             .find(|f| f.uid == Some(uid))
             .and_then(|f| f.body())
             .unwrap_or_default();
+        let next =
+            next_piece(offset, piece.len() as u64, announced).map_err(|why| Error::Mailbox {
+                path: cfg.host.clone().into(),
+                message: format!("message UID {uid}: {why}; it stays in the mailbox"),
+            })?;
         file.write_all(piece)
-            .map_err(|e| Error::io("writing", &path, e))?;
+            .map_err(|e| Error::io("writing", path, e))?;
         if head.len() < OVERSIZE_HEAD_BYTES {
             let room = OVERSIZE_HEAD_BYTES - head.len();
             head.extend_from_slice(&piece[..piece.len().min(room)]);
         }
         offset += piece.len() as u64;
-        if (piece.len() as u64) < PIECE_BYTES {
+        if next == Piece::Last {
             break;
         }
     }
-    file.sync_all()
-        .map_err(|e| Error::io("syncing", &path, e))?;
-    Ok(RawMessage::Oversize {
-        head,
-        size: offset,
-        file: path,
+    file.sync_all().map_err(|e| Error::io("syncing", path, e))?;
+    Ok((head, offset))
+}
+
+/// What a piece of a fetch in pieces means.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    /// Ask for the next one.
+    More,
+    /// The message is complete.
+    Last,
+}
+
+/// Decides on a piece of `len` bytes at `offset` of a message the server said has
+/// `announced` bytes: shorter than asked ends it; longer than asked, or past the announced
+/// size (allowing a piece for line-ending differences), is a server not to follow.
+fn next_piece(offset: u64, len: u64, announced: u64) -> std::result::Result<Piece, String> {
+    if len > PIECE_BYTES {
+        return Err(format!(
+            "the server sent {len} bytes for a piece of {PIECE_BYTES}"
+        ));
+    }
+    if offset + len > announced.saturating_add(PIECE_BYTES) {
+        return Err(format!(
+            "the server sent more than the {announced} bytes it announced (RFC822.SIZE)"
+        ));
+    }
+    Ok(if len < PIECE_BYTES {
+        Piece::Last
+    } else {
+        Piece::More
     })
 }
 
@@ -497,5 +548,33 @@ impl ImapWaiter {
                 Err(imap_err(&cfg, "IDLE", e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fetch_in_pieces_stops_at_the_announced_size() {
+        let announced = 10 * 1024 * 1024;
+        assert_eq!(next_piece(0, PIECE_BYTES, announced), Ok(Piece::More));
+        assert_eq!(
+            next_piece(2 * PIECE_BYTES, announced - 2 * PIECE_BYTES, announced),
+            Ok(Piece::Last)
+        );
+        // A message exactly a multiple of the piece ends with an empty piece.
+        assert_eq!(
+            next_piece(2 * PIECE_BYTES, 0, 2 * PIECE_BYTES),
+            Ok(Piece::Last)
+        );
+        // A hostile server that never stops, or ignores the piece's length.
+        let endless = next_piece(4 * PIECE_BYTES, PIECE_BYTES, announced).unwrap_err();
+        assert!(
+            endless.contains("more than the 10485760 bytes it announced"),
+            "{endless}"
+        );
+        let whole = next_piece(0, announced, announced).unwrap_err();
+        assert!(whole.contains("for a piece of"), "{whole}");
     }
 }

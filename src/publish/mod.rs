@@ -104,8 +104,32 @@ fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a
     out
 }
 
-/// Writes the site for the store's approved contributions into `out`, atomically.
+/// Writes the site for the store's approved contributions into `out`, atomically. The
+/// release before stays beside it for readers still on it.
 pub fn publish(store: &Store, config: &Config, out: &Path) -> Result<Report> {
+    write_release(store, config, out, Keep::Previous)
+}
+
+/// Publishes as [`publish`] does, then removes every earlier release: after an erasure,
+/// no release on disk may still show what was erased.
+pub fn publish_without_history(store: &Store, config: &Config, out: &Path) -> Result<Report> {
+    write_release(store, config, out, Keep::CurrentOnly)
+}
+
+/// Whether [`publish`] has written to `out` (it is a release symlink).
+pub fn is_published(out: &Path) -> bool {
+    out.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Which releases stay after a new one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Previous,
+    CurrentOnly,
+}
+
+fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Result<Report> {
     let mut approved = Vec::new();
     for s in store.submissions() {
         let s = s?;
@@ -155,7 +179,10 @@ pub fn publish(store: &Store, config: &Config, out: &Path) -> Result<Report> {
     let release = releases.join(format!("{next:06}"));
     std::fs::rename(&staging, &release).map_err(|e| Error::io("renaming", &staging, e))?;
     swap(out, &release)?;
-    prune(&releases, next);
+    match keep {
+        Keep::Previous => prune(&releases, next),
+        Keep::CurrentOnly => remove_all_but(&releases, next)?,
+    }
     Ok(Report {
         out: out.to_path_buf(),
         release,
@@ -210,6 +237,19 @@ fn swap(out: &Path, release: &Path) -> Result<()> {
     let _ = std::fs::remove_file(&link);
     std::os::unix::fs::symlink(target, &link).map_err(|e| Error::io("linking", &link, e))?;
     std::fs::rename(&link, out).map_err(|e| Error::io("replacing", out, e))
+}
+
+/// Removes every release but `current`, and says so when one cannot be removed.
+fn remove_all_but(releases: &Path, current: u32) -> Result<()> {
+    let entries = std::fs::read_dir(releases).map_err(|e| Error::io("listing", releases, e))?;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name != format!("{current:06}") {
+            let path = e.path();
+            std::fs::remove_dir_all(&path).map_err(|e| Error::io("removing", path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps the current and the previous release (a reader may still be on it).

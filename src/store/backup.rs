@@ -62,6 +62,47 @@ fn write_durably(path: &Path, source: &mut impl Read) -> Result<u64> {
 /// instead of 40; batches as large as ingest's keep both as after an ingest.
 const RESTORE_BATCH: u64 = 500;
 
+/// A backup this store made, as remembered for erasures (the last 100).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupMade {
+    /// Where it was written.
+    pub path: String,
+    /// When.
+    pub at: jiff::Timestamp,
+    /// The last submission id it holds.
+    pub last_id: u64,
+}
+
+const BACKUPS_MADE: &str = "backups-made";
+
+impl Store {
+    /// Remembers that a backup was written to `path` (after [`Store::backup`] succeeded),
+    /// so that an erasure can say which backups still hold what it erased.
+    pub fn record_backup(&self, path: &Path, at: jiff::Timestamp) -> Result<()> {
+        let mut made = self.backups_made()?;
+        made.push(BackupMade {
+            path: path.display().to_string(),
+            at,
+            last_id: self.last_id()?,
+        });
+        let excess = made.len().saturating_sub(100);
+        made.drain(..excess);
+        self.set_state(BACKUPS_MADE, &super::encoding::to_json(&made))?;
+        self.flush()
+    }
+
+    /// The backups this store made, oldest first (as [`Store::record_backup`] noted them).
+    pub fn backups_made(&self) -> Result<Vec<BackupMade>> {
+        match self.state(BACKUPS_MADE)? {
+            None => Ok(Vec::new()),
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt {
+                key: BACKUPS_MADE.into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
 fn bad(message: impl Into<String>) -> Error {
     Error::Input(format!("not a usable hubmail backup: {}", message.into()))
 }

@@ -16,6 +16,31 @@ impl Store {
             .store(submissions, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// The kinds of value whose compression dictionary holds one of `needles` (compared
+    /// without regard to ASCII case). A dictionary is trained on the first values stored
+    /// and is needed to read every later one, so it cannot be rewritten; an erasure
+    /// reports what it still holds.
+    pub fn dictionaries_holding(&self, needles: &[String]) -> Result<Vec<&'static str>> {
+        let needles: Vec<Vec<u8>> = needles
+            .iter()
+            .filter(|n| n.len() >= 4)
+            .map(|n| n.to_ascii_lowercase().into_bytes())
+            .collect();
+        let mut kinds = Vec::new();
+        for kind in Kind::ALL {
+            if let Some(bytes) = self.dictionaries.get(kind.name()).map_err(store_err)? {
+                let bytes = bytes.to_ascii_lowercase();
+                if needles
+                    .iter()
+                    .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+                {
+                    kinds.push(kind.name());
+                }
+            }
+        }
+        Ok(kinds)
+    }
+
     pub(super) fn load_dictionaries(&self) -> Result<()> {
         for kind in Kind::ALL {
             if let Some(bytes) = self.dictionaries.get(kind.name()).map_err(store_err)? {

@@ -222,6 +222,26 @@ impl Keys {
         Ok(copied)
     }
 
+    /// Removes the entries of `tree` for which `doomed(key, value)` holds; returns how
+    /// many. Not durable until [`Keys::flush`]. Reads the whole tree: for erasures only.
+    pub(super) fn remove_where(
+        &self,
+        tree: KeyTree,
+        doomed: impl Fn(&[u8], &[u8]) -> bool,
+    ) -> Result<usize> {
+        let mut batch = sled::Batch::default();
+        let mut removed = 0;
+        for item in self.tree(tree).iter() {
+            let (k, v) = item.map_err(store_err)?;
+            if doomed(&k, &v) {
+                batch.remove(k);
+                removed += 1;
+            }
+        }
+        self.tree(tree).apply_batch(batch).map_err(store_err)?;
+        Ok(removed)
+    }
+
     /// Makes every write durable.
     pub(super) fn flush(&self) -> Result<()> {
         self.db.flush().map_err(store_err)?;

@@ -5,8 +5,9 @@
 //! entry is stale after a change), `meta` (format version, counters, `indexed_through`:
 //! arrivals after it are not indexed yet), `dictionaries` (kind of value → its zstd
 //! dictionary, see `codec.rs`: each written once, in a tree of its own so that the `meta`
-//! counters every batch updates do not make sled rewrite them) and `key_journal` (batch →
-//! the dedupe keys it set, until they are in the keys database: see `keys.rs`).
+//! counters every batch updates do not make sled rewrite them), `key_journal` (batch →
+//! the dedupe keys it set, until they are in the keys database: see `keys.rs`) and
+//! `erasures` (erasures at a contributor's request, and the ids each took: `erasure.rs`).
 //!
 //! Guarantees: a submission, its raw bytes, attachments, audit entry and the journal of its
 //! dedupe keys are written in one transaction (a whole ingest batch in one, see
@@ -18,7 +19,7 @@
 //!
 //! The rooms: `arrival` (new submissions), `change` (decisions and edits), `listing` (what
 //! the queue reads), `watermark` (what the index lacks), `outbox`, `sender_rules`,
-//! `spool` (oversize mail), `journal` and `keys` (the dedupe keys), `codec` and
+//! `spool` (oversize mail), `erasure`, `journal` and `keys` (the dedupe keys), `codec` and
 //! `dictionaries` (compression), `encoding` (how values are laid out), `migrate` (format
 //! upgrades), `pack` (raw bytes), `backup`, `lock` (one process at a time).
 
@@ -28,6 +29,7 @@ mod change;
 mod codec;
 mod dictionaries;
 mod encoding;
+mod erasure;
 mod journal;
 mod keys;
 mod listing;
@@ -40,8 +42,9 @@ mod spool;
 mod watermark;
 
 pub use arrival::{Ack, DuplicateOf, NewSubmission, Stored};
-pub use backup::BackupReport;
+pub use backup::{BackupMade, BackupReport};
 pub use change::AuditDraft;
+pub use erasure::{ERASED, ErasedMark, Erasure, ErasureCounts, ErasureRequest, ErasureWork};
 pub use lock::{let_waiters_in, someone_waiting};
 pub use migrate::STORE_FORMAT;
 pub use outbox::Outgoing;
@@ -76,6 +79,7 @@ pub struct Store {
     outbox: Tree,
     unindexed: Tree,
     key_journal: Tree,
+    erasures: Tree,
     /// The keys database, opened when ingest first needs it.
     keys: std::sync::OnceLock<Keys>,
     /// Held while the keys database is being opened (by one thread only).
@@ -130,6 +134,7 @@ impl Store {
             outbox: tree("outbox")?,
             unindexed: tree("unindexed")?,
             key_journal: tree("key_journal")?,
+            erasures: tree("erasures")?,
             keys: std::sync::OnceLock::new(),
             keys_opening: std::sync::Mutex::new(()),
             pending_keys: std::sync::RwLock::new(PendingKeys::default()),
@@ -200,7 +205,20 @@ impl Store {
             .submissions
             .get(key(id))
             .map_err(store_err)?
-            .ok_or(Error::NoSuchSubmission(id.0))?;
+            .ok_or(Error::NoSuchSubmission(id.0));
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(missing) => {
+                return Err(match self.erased(id)? {
+                    Some(mark) => Error::Erased {
+                        id: id.0,
+                        at: mark.at,
+                        audit_seq: mark.audit_seq,
+                    },
+                    None => missing,
+                });
+            }
+        };
         decode(&self.codec, &format!("submission {id}"), &bytes)
     }
 

@@ -173,6 +173,27 @@ impl Packs {
         })
     }
 
+    /// Overwrites a frame with zeros and makes that durable: the bytes of an erased
+    /// message or attachment, which no record points at any more (see `erasure.rs`).
+    pub fn overwrite(&self, r: &PackRef) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let path = pack_path(&self.dir, r.pack);
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io("opening", &path, e))?;
+        let zeros = vec![0u8; 64 * 1024];
+        let mut at = r.offset;
+        let end = r.offset + r.len;
+        while at < end {
+            let n = (end - at).min(zeros.len() as u64) as usize;
+            file.write_all_at(&zeros[..n], at)
+                .map_err(|e| Error::io("overwriting", &path, e))?;
+            at += n as u64;
+        }
+        file.sync_data().map_err(|e| Error::io("syncing", &path, e))
+    }
+
     /// Total bytes in all packs (for statistics).
     pub fn disk_size(&self) -> u64 {
         super::dir_bytes(&self.dir)

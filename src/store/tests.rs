@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::{Author, Flag, Lang, MailHeaders, State};
+use keys::KeyTree;
 
 fn arrival(n: u32, message_id: &str) -> NewSubmission {
     NewSubmission {
@@ -154,4 +155,108 @@ fn a_second_opener_waits_then_reports_who_holds_the_store() {
     );
     drop(first);
     Store::open(dir.path(), Duration::from_secs(5)).expect("free again after close");
+}
+
+#[test]
+fn an_erasure_zeroes_the_bytes_removes_the_keys_and_keeps_shared_attachments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path(), Duration::from_secs(1)).expect("open");
+    let mut gone = arrival(1, "<gone@x>");
+    gone.submission.author.address = "gone@x.org".into();
+    gone.raw = Some(Frame::compress(b"From: gone@x.org\r\n\r\nmy words"));
+    gone.blobs = vec![
+        ("only-mine".into(), Frame::compress(b"my attachment")),
+        ("shared".into(), Frame::compress(b"a shared attachment")),
+    ];
+    let mut stays = arrival(2, "<stays@x>");
+    stays.raw = Some(Frame::compress(b"From: a@x.org\r\n\r\nother words"));
+    stays.blobs = vec![("shared".into(), Frame::compress(b"a shared attachment"))];
+    store.insert_batch(&[gone, stays]).expect("insert");
+    store.flush().expect("flush");
+    let raw_ref: PackRef = {
+        let r = store
+            .raw_refs
+            .get(key(SubmissionId(1)))
+            .expect("get")
+            .expect("ref");
+        decode(&store.codec, "ref", &r).expect("decode")
+    };
+    let mine: PackRef = {
+        let r = store.blob_refs.get("only-mine").expect("get").expect("ref");
+        decode(&store.codec, "ref", &r).expect("decode")
+    };
+
+    let erasure = store
+        .erase(&ErasureRequest {
+            ids: vec![SubmissionId(1)],
+            blobs: vec!["only-mine".into()],
+            addresses: vec!["gone@x.org".into()],
+            sender_rules: vec![],
+            actor: "mod".into(),
+            reason: Some("ticket 7".into()),
+            at: jiff::Timestamp::UNIX_EPOCH,
+        })
+        .expect("erase");
+    assert!(erasure.work.is_none(), "the work outside sled is done");
+    assert!(matches!(
+        store.get(SubmissionId(1)),
+        Err(Error::Erased { id: 1, .. })
+    ));
+    assert!(store.raw(SubmissionId(1)).is_err());
+    assert_eq!(store.blob("only-mine").expect("blob"), None);
+    assert_eq!(
+        store.blob("shared").expect("blob").as_deref(),
+        Some(&b"a shared attachment"[..]),
+        "an attachment another submission uses stays"
+    );
+    assert_eq!(
+        store.raw(SubmissionId(2)).expect("raw"),
+        b"From: a@x.org\r\n\r\nother words"
+    );
+    let pack = std::fs::read(dir.path().join("store/packs/000001.pack")).expect("pack");
+    for r in [raw_ref, mine] {
+        let bytes = &pack[r.offset as usize..(r.offset + r.len) as usize];
+        assert!(
+            bytes.iter().all(|&b| b == 0),
+            "frame at {} zeroed",
+            r.offset
+        );
+    }
+    let keys = store.keys().expect("keys");
+    assert!(
+        keys.get(KeyTree::ByMessageId, b"<gone@x>")
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        keys.get(KeyTree::ByContent, b"content-1")
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        keys.get(KeyTree::Senders, b"gone@x.org")
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        keys.get(KeyTree::ByMessageId, b"<stays@x>")
+            .expect("get")
+            .is_some()
+    );
+    assert!(
+        keys.get(KeyTree::ByRaw, b"sha-1").expect("get").is_some(),
+        "the digest of the bytes stays, so the same mail read again is not stored again"
+    );
+    assert_eq!(store.count_in_state(State::Pending).expect("count"), 1);
+    let tombstone = store.audit().last().expect("entry").expect("decode");
+    assert_eq!(tombstone.action, "forget");
+    assert_eq!(tombstone.reason.as_deref(), Some("ticket 7"));
+    assert_eq!(tombstone.target.as_deref(), Some("submissions #1"));
+
+    // The same bytes again: a duplicate of the erased id, nothing stored.
+    let again = store
+        .insert_batch(&[arrival(1, "<gone@x>")])
+        .expect("again");
+    assert_eq!(outcome(&again), ["SameBytes(SubmissionId(1))"]);
+    assert_eq!(store.len(), 1);
 }

@@ -8,6 +8,7 @@ mod compression;
 mod concurrency;
 mod crash;
 mod disk_full;
+mod forget;
 mod format;
 mod fuzz_regressions;
 mod golden;
