@@ -95,11 +95,27 @@ pub struct Report {
     pub index_segments_purged: usize,
     /// Erasures a crash had interrupted, completed first.
     pub resumed: usize,
+    /// The store was laid out afresh, without sled's superseded pages: entries copied.
+    pub relaid_out: Option<u64>,
 }
 
 /// Forgets what `request` names.
-pub fn forget(session: &Session, config: &Config, request: &Request) -> Result<Report> {
+///
+/// Takes the session: the store is laid out afresh at the end (see
+/// [`Store::relayout`]), which closes it.
+pub fn forget(session: Session, config: &Config, request: &Request) -> Result<Report> {
     crate::moderate::check_moderator(config, &request.moderator).map_err(Error::Refused)?;
+    let mut report = find_and_erase(&session, config, request)?;
+    let Session { store, index } = session;
+    drop(index);
+    if !request.dry_run && (report.erasure.is_some() || store.relayout_due()?) {
+        report.relaid_out = Some(store.relayout()?);
+    }
+    Ok(report)
+}
+
+/// Everything of [`forget`] before the relayout.
+fn find_and_erase(session: &Session, config: &Config, request: &Request) -> Result<Report> {
     let store = &session.store;
     let mut report = Report {
         dry_run: request.dry_run,
@@ -254,12 +270,18 @@ fn mentions(store: &Store, erased: &[SubmissionId], needles: &[String]) -> Resul
     Ok(found)
 }
 
-/// Whether any erasure is waiting for its work outside the store (a crash interrupted
-/// it): `hubmail check` reports it, the next `forget` completes it.
+/// How many erasures wait for their work outside the store, or for the store's relayout
+/// (a crash interrupted them): `hubmail check` reports them, `forget --finish` completes
+/// them.
 pub fn unfinished(store: &Store) -> Result<usize> {
-    Ok(store
+    let waiting = store
         .erasures()?
         .iter()
         .filter(|e| e.work.is_some())
-        .count())
+        .count();
+    Ok(if waiting == 0 && store.relayout_due()? {
+        1
+    } else {
+        waiting
+    })
 }

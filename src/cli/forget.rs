@@ -60,8 +60,7 @@ impl Forget {
             publish_out: self.out.unwrap_or_else(|| ctx.config.publish.out.clone()),
         };
         let session = ctx.session()?;
-        let report = hubmail::forget::forget(&session, &ctx.config, &request)?;
-        drop(session);
+        let report = hubmail::forget::forget(session, &ctx.config, &request)?;
         if self.json {
             output::json(&report)?;
         } else {
@@ -86,7 +85,11 @@ fn print_report(r: &Report) {
         println!("already erased: {}", ids(&r.already_erased));
     }
     if r.erasure.is_none() && !r.dry_run {
-        if r.resumed == 0 && r.already_erased.is_empty() {
+        if let Some(n) = r.relaid_out {
+            println!(
+                "laid the store out afresh ({n} entries copied), as an interrupted erasure needed"
+            );
+        } else if r.resumed == 0 && r.already_erased.is_empty() {
             println!("no erasure was waiting to be completed");
         }
         return;
@@ -156,6 +159,11 @@ fn print_report(r: &Report) {
     } else if r.published > 0 && r.dry_run {
         println!("  the site would be published again without them");
     }
+    if let Some(n) = r.relaid_out {
+        println!(
+            "  the store laid out afresh ({n} entries copied): sled's files keep no superseded page of them"
+        );
+    }
     println!("still holding their mail, outside what hubmail can erase:");
     let mut outside = 0;
     for m in &r.mailbox {
@@ -180,16 +188,6 @@ fn print_report(r: &Report) {
         println!(
             "  other contributions that mention them (not changed; 'hubmail edit' can): {}",
             ids(&r.mentioned_in)
-        );
-        outside += 1;
-    }
-    if !r.dry_run {
-        // Measured: the records are gone from every view, yet sled's log-structured files
-        // keep superseded pages until it reuses their space.
-        println!(
-            "  superseded pages of the store's own files, until sled reuses them: for a data \
-             directory with no trace, 'hubmail backup F', 'hubmail --data-dir NEW restore F', \
-             then delete the old data directory and F"
         );
         outside += 1;
     }

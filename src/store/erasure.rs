@@ -201,6 +201,9 @@ impl Store {
                     erasures,
                 )| {
                     let seq = next_counter(meta, "next_erasure")?;
+                    // Until the relayout is done (`relayout.rs`), sled's files still
+                    // hold what is removed here.
+                    meta.insert(super::relayout::RELAYOUT_DUE, &[])?;
                     for record in &records {
                         let k = key(record.id);
                         if submissions.remove(&k)?.is_none() {

@@ -33,14 +33,18 @@ pub fn config(dir: &Path) -> sled::Config {
 pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
     let started = Instant::now();
     let mut waiting: Option<Waiting> = None;
-    let opened = (|| config(dir).open())
-        .retry(retry::STORE_LOCK.builder())
-        .sleep(std::thread::sleep)
-        .when(|e| is_lock_error(e) && started.elapsed() < wait)
-        .notify(|_, _| {
-            waiting.get_or_insert_with(|| Waiting::announce(dir));
-        })
-        .call();
+    let opened = (|| {
+        config(dir)
+            .open()
+            .and_then(|db| holds_the_file_there(dir).map(|()| db))
+    })
+    .retry(retry::STORE_LOCK.builder())
+    .sleep(std::thread::sleep)
+    .when(|e| is_lock_error(e) && started.elapsed() < wait)
+    .notify(|_, _| {
+        waiting.get_or_insert_with(|| Waiting::announce(dir));
+    })
+    .call();
     match opened {
         Ok(db) => Ok(db),
         Err(e) if is_lock_error(&e) => {
@@ -56,6 +60,24 @@ pub fn open_waiting(dir: &Path, wait: Duration) -> Result<Db> {
             })
         }
         Err(e) => Err(Error::Store(e.to_string())),
+    }
+}
+
+/// Whether the database file now at `dir/db` is the one this process just locked: a
+/// relayout (`relayout.rs`) exchanges the store's folder while others wait, and an opener
+/// that took hold of the old file the moment it was let go must not use it. sled locks with
+/// `flock`, which conflicts between two descriptions of one file even in one process: if
+/// ours succeeds, sled's lock is on another file, and opening is tried again.
+fn holds_the_file_there(dir: &Path) -> sled::Result<()> {
+    let path = dir.join("db");
+    let file = std::fs::File::open(&path)?;
+    match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(()),
+        Err(e) => Err(sled::Error::Io(e.into())),
+        Ok(()) => Err(sled::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            "could not acquire lock: the store was laid out afresh meanwhile",
+        ))),
     }
 }
 
@@ -145,4 +167,26 @@ fn waiters(data_dir: &Path) -> usize {
             alive && pid != std::process::id().to_string()
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_opener_holding_a_file_the_store_no_longer_has_is_turned_away() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = dir.path().join("store");
+        let db = config(&store).open().expect("open");
+        holds_the_file_there(&store).expect("the file at store/db is the one locked");
+        // A relayout exchanged the folder: the file now at store/db is another one.
+        std::fs::rename(&store, dir.path().join("old")).expect("rename");
+        drop(config(&store).open().expect("the new store"));
+        let refused = holds_the_file_there(&store).expect_err("not the locked file");
+        assert!(
+            is_lock_error(&refused),
+            "retried like a busy store: {refused}"
+        );
+        drop(db);
+    }
 }

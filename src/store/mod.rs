@@ -21,7 +21,8 @@
 //! the queue reads), `watermark` (what the index lacks), `outbox`, `sender_rules`,
 //! `spool` (oversize mail), `erasure`, `journal` and `keys` (the dedupe keys), `codec` and
 //! `dictionaries` (compression), `encoding` (how values are laid out), `migrate` (format
-//! upgrades), `pack` (raw bytes), `backup`, `lock` (one process at a time).
+//! upgrades), `pack` (raw bytes), `backup`, `relayout` (a fresh layout after an erasure), `lock` (one
+//! process at a time).
 
 mod arrival;
 mod backup;
@@ -37,6 +38,7 @@ mod lock;
 mod migrate;
 mod outbox;
 mod pack;
+mod relayout;
 mod sender_rules;
 mod spool;
 mod watermark;
@@ -121,6 +123,7 @@ impl Store {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
         let db = lock::open_waiting(&dir, lock_wait)?;
         let holder = lock::Holder::announce(&dir);
+        relayout::remove_leftover(data_dir);
         let tree = |name: &str| db.open_tree(name).map_err(store_err);
         let store = Store {
             submissions: tree("submissions")?,
