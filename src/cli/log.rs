@@ -41,13 +41,21 @@ struct EntryView<'a> {
 impl Log {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let session = ctx.session()?;
+        // A clear error if unknown; an erased submission shows what the trail kept of it,
+        // and its tombstone.
+        let mut tombstone = None;
         if let Some(id) = self.id {
-            session.store.get(hubmail::model::SubmissionId(id))?; // a clear error if unknown
+            match session.store.get(hubmail::model::SubmissionId(id)) {
+                Ok(_) => {}
+                Err(hubmail::Error::Erased { audit_seq, .. }) => tombstone = Some(audit_seq),
+                Err(e) => return Err(e.into()),
+            }
         }
         let mut entries: Vec<AuditEntry> = Vec::new();
         for e in session.store.audit() {
             let e = e?;
-            if self.id.is_none() || e.submission.map(|s| s.0) == self.id {
+            if self.id.is_none() || e.submission.map(|s| s.0) == self.id || tombstone == Some(e.seq)
+            {
                 entries.push(e);
             }
         }

@@ -195,6 +195,15 @@ fn after_forget_no_view_knows_the_person() {
     assert_eq!(tombstone["action"], "forget");
     assert_eq!(tombstone["reason"], "DPO-2026-14");
     assert_eq!(tombstone["target"], format!("submissions #{id}"));
+    // Its own trail: what happened to it, without what it said, then the tombstone.
+    let trail = ws.json(&["log", &id, "--json"]);
+    let actions: Vec<&str> = trail
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(actions, ["received", "approve", "forget"], "{trail}");
 
     // The site, its feed and data, and every release kept beside it.
     for needle in ["Santos", "ituc", "position paper"] {
