@@ -65,3 +65,18 @@ pub fn decide(
         after: p.after,
     })
 }
+
+/// Cancels outbox message `seq` while it waits (a notice a moderator must stop by hand),
+/// audited; refused when it was sent, failed or cancelled already.
+pub fn cancel_notice(
+    store: &Store,
+    config: &Config,
+    seq: u64,
+    moderator: &str,
+    reason: Option<&str>,
+) -> crate::Result<crate::model::OutboxEntry> {
+    moderate::check_moderator(config, moderator).map_err(Error::Refused)?;
+    let entry = store.cancel_outbox(seq, moderator, reason, clock::now())?;
+    store.flush()?;
+    Ok(entry)
+}

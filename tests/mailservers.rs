@@ -72,6 +72,7 @@ smtp = {{ host = "127.0.0.1", port = 25, tls = "none" }}
 base_url = "https://consultation.test/gcm/"
 digest_to = ["moderators@consultation.test"]
 digest_interval_minutes = 60
+decision_delay_minutes = 0
 
 [watch]
 poll_seconds = 1
@@ -540,6 +541,7 @@ contact_addresses = ["contact@consultation.test"]
 [notify]
 transport = "smtp"
 from = "GCM Consultation <contact@consultation.test>"
+decision_delay_minutes = 0
 
 [notify.smtp]
 host = "localhost"

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use hubmail::model::{OutboxEntry, OutboxStatus};
@@ -13,10 +13,15 @@ use super::output::safe_line;
 use super::{Context, output};
 
 /// List the outbox: acknowledgements, decisions and digests waiting to be sent or failed
-/// (sent ones with --all). --send delivers what is due now ('hubmail watch' does it
-/// continuously); --retry SEQ sends a failed message again.
+/// (sent and cancelled ones with --all). --send delivers what is due now ('hubmail watch'
+/// does it continuously); --retry SEQ sends a failed message again; 'outbox cancel SEQ…'
+/// stops messages still waiting. A decision's notice waits [notify]
+/// decision_delay_minutes (10) before it is due: a reopen or another decision meanwhile
+/// cancels it.
 #[derive(Debug, Args)]
 pub struct Outbox {
+    #[command(subcommand)]
+    command: Option<OutboxCommand>,
     /// Also list messages already sent.
     #[arg(long)]
     all: bool,
@@ -29,6 +34,19 @@ pub struct Outbox {
     /// Print as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// Stop messages still waiting to be sent (audited).
+    Cancel {
+        /// Outbox numbers, as 'hubmail outbox' lists them.
+        #[arg(required = true, value_name = "SEQ")]
+        seqs: Vec<u64>,
+        /// Why (kept with the message and in the audit trail).
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Serialize)]
@@ -44,20 +62,30 @@ struct EntryView<'a> {
     next_attempt: String,
     sent_at: Option<String>,
     last_error: Option<&'a str>,
+    cancelled: Option<&'a str>,
     message_id: &'a str,
-}
-
-fn status(s: OutboxStatus) -> &'static str {
-    match s {
-        OutboxStatus::Pending => "pending",
-        OutboxStatus::Sent => "sent",
-        OutboxStatus::Failed => "failed",
-    }
 }
 
 impl Outbox {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let session = ctx.session()?;
+        if let Some(OutboxCommand::Cancel { seqs, reason }) = &self.command {
+            for seq in seqs {
+                let entry = hubmail::decision::cancel_notice(
+                    &session.store,
+                    &ctx.config,
+                    *seq,
+                    &ctx.moderator(),
+                    reason.as_deref(),
+                )?;
+                println!(
+                    "cancelled outbox message {seq} ({} to {})",
+                    entry.kind.as_str(),
+                    safe_line(&entry.to.join(", "))
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         if let Some(seq) = self.retry {
             let mut entry = session
                 .store
@@ -67,8 +95,11 @@ impl Outbox {
                 .ok_or_else(|| {
                     anyhow::anyhow!("no outbox message {seq}: 'hubmail outbox --all' lists them")
                 })?;
-            if entry.status == OutboxStatus::Sent {
-                anyhow::bail!("outbox message {seq} was already sent; nothing to retry");
+            if matches!(entry.status, OutboxStatus::Sent | OutboxStatus::Cancelled) {
+                anyhow::bail!(
+                    "outbox message {seq} is {}; nothing to retry",
+                    entry.status.as_str()
+                );
             }
             entry.status = OutboxStatus::Pending;
             entry.next_attempt = hubmail::clock::now();
@@ -97,7 +128,9 @@ impl Outbox {
             .store
             .outbox()?
             .into_iter()
-            .filter(|e| self.all || e.status != OutboxStatus::Sent)
+            .filter(|e| {
+                self.all || !matches!(e.status, OutboxStatus::Sent | OutboxStatus::Cancelled)
+            })
             .collect();
         drop(session);
         if self.json {
@@ -109,18 +142,20 @@ impl Outbox {
                     submission: e.submission.map(|s| s.0),
                     to: &e.to,
                     lang: e.lang.code(),
-                    status: status(e.status),
+                    status: e.status.as_str(),
                     attempts: e.attempts,
                     created: e.created.to_string(),
                     next_attempt: e.next_attempt.to_string(),
                     sent_at: e.sent_at.map(|t| t.to_string()),
                     last_error: e.last_error.as_deref(),
+                    cancelled: e.cancelled.as_deref(),
                     message_id: &e.message_id,
                 })
                 .collect();
             output::json(&view)?;
             return Ok(ExitCode::SUCCESS);
         }
+        let now = hubmail::clock::now();
         let mut out = std::io::stdout().lock();
         if entries.is_empty() {
             writeln!(
@@ -138,17 +173,19 @@ impl Outbox {
                 out,
                 "{:>5} {:<8} {:<8} {} #{} to {} ({} attempt{}){}",
                 e.seq,
-                status(e.status),
+                e.status.as_str(),
                 e.kind.as_str(),
                 e.lang,
                 e.submission.map_or("-".into(), |s| s.to_string()),
                 safe_line(&e.to.join(", ")),
                 e.attempts,
                 if e.attempts == 1 { "" } else { "s" },
-                e.last_error
-                    .as_deref()
-                    .map(|x| format!(" — {}", safe_line(x)))
-                    .unwrap_or_default()
+                match (&e.last_error, &e.cancelled) {
+                    (Some(x), _) | (None, Some(x)) => format!(" — {}", safe_line(x)),
+                    (None, None) if e.status == OutboxStatus::Pending && e.next_attempt > now =>
+                        format!(" — due {}", e.next_attempt.strftime("%Y-%m-%d %H:%M UTC")),
+                    (None, None) => String::new(),
+                }
             )?;
         }
         Ok(ExitCode::SUCCESS)

@@ -95,6 +95,10 @@ pub struct NotifyConfig {
     pub templates_dir: Option<std::path::PathBuf>,
     /// Give up on a message after this many attempts.
     pub max_attempts: u32,
+    /// A decision's notice waits this many minutes before it is sent: a reopen or another
+    /// decision meanwhile cancels it, so a moderator's mistake never reaches the
+    /// contributor (0 sends at once).
+    pub decision_delay_minutes: u64,
 }
 
 impl Default for NotifyConfig {
@@ -112,6 +116,7 @@ impl Default for NotifyConfig {
             digest_interval_minutes: 60,
             templates_dir: None,
             max_attempts: 20,
+            decision_delay_minutes: 10,
         }
     }
 }

@@ -105,6 +105,21 @@ pub enum OutboxStatus {
     Sent,
     /// Refused for good (a permanent SMTP error), or given up after many attempts.
     Failed,
+    /// Stopped before it was sent: a later decision superseded it within the undo window,
+    /// or a moderator cancelled it (`cancelled` says why).
+    Cancelled,
+}
+
+impl OutboxStatus {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// One message in the transactional outbox.
@@ -141,4 +156,7 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
     /// When the server accepted it.
     pub sent_at: Option<Timestamp>,
+    /// Why it was cancelled (with [`OutboxStatus::Cancelled`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<String>,
 }

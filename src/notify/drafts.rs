@@ -32,6 +32,8 @@ pub struct OutboxDraft {
     pub domain: String,
     /// When the event happened.
     pub created: jiff::Timestamp,
+    /// Not sent before this time (a decision's undo window).
+    pub due: jiff::Timestamp,
 }
 
 /// Our Message-ID for outbox message number `seq` of `kind` about `submission` (fixed when
@@ -63,9 +65,10 @@ impl Outgoing for OutboxDraft {
             digest: draft.digest.clone(),
             status: OutboxStatus::Pending,
             attempts: 0,
-            next_attempt: draft.created,
+            next_attempt: draft.due,
             last_error: None,
             sent_at: None,
+            cancelled: None,
         }
     }
 }
@@ -98,6 +101,7 @@ pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> O
             digest: Vec::new(),
             domain: domain(config),
             created: s.received,
+            due: s.received,
         }),
         min_interval_secs: (n.ack_interval_hours * 3600) as i64,
     })
@@ -137,6 +141,11 @@ pub fn decision_mail(
         digest: Vec::new(),
         domain: domain(config),
         created: now,
+        due: now
+            .checked_add(jiff::SignedDuration::from_mins(
+                config.notify.decision_delay_minutes.min(7 * 24 * 60) as i64,
+            ))
+            .unwrap_or(now),
     })
 }
 
@@ -158,6 +167,7 @@ pub fn digest_mail(
         digest: new_pending.to_vec(),
         domain: domain(config),
         created: now,
+        due: now,
     })
 }
 

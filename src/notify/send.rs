@@ -360,6 +360,7 @@ mod tests {
                 digest: Vec::new(),
                 domain: "example.org".into(),
                 created: Timestamp::UNIX_EPOCH,
+                due: Timestamp::UNIX_EPOCH,
             })
             .expect("queued");
         let templates = Templates::load(None).expect("templates");

@@ -4,12 +4,16 @@
 
 use sled::transaction::{ConflictableTransactionError, Transactional};
 
-use super::codec::Kind;
-use super::encoding::{decode, encode_as, key, tx_err};
+use sled::transaction::TransactionalTree;
+
+use super::codec::{Codec, Kind};
+use super::encoding::{Abortable, decode, encode_as, key, tx_err};
 use super::listing::{add_to_count, listing_key};
 use super::outbox::{Outgoing, queue};
 use super::{Store, audit_entry};
-use crate::model::{AuditEntry, RECORD_VERSION, Submission};
+use crate::model::{
+    AuditEntry, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, Submission, SubmissionId,
+};
 use crate::{Error, Result};
 
 impl Store {
@@ -71,13 +75,56 @@ impl Store {
                     to: Some(after.state),
                     reason: audit.reason.clone(),
                 })?;
+                if before.state != after.state {
+                    cancel_superseded(&self.codec, (outbox, meta), before.id, audit)?;
+                }
                 if let Some(mail) = mail {
-                    queue(&self.codec, (outbox, meta), mail, Some(before.id))?;
+                    let entry = queue(&self.codec, (outbox, meta), mail, Some(before.id))?;
+                    if matches!(entry.kind, MailKind::Approved | MailKind::Rejected) {
+                        meta.insert(notice_key(before.id).as_bytes(), &entry.seq.to_be_bytes())?;
+                    }
                 }
                 Ok(())
             })
             .map_err(tx_err)
     }
+}
+
+/// Where the latest decision notice of a submission is in the outbox (`meta`).
+fn notice_key(id: SubmissionId) -> String {
+    format!("notice:{}", id.0)
+}
+
+/// Cancels the submission's decision notice if it is still waiting (its undo window, or
+/// a delivery not yet accepted): the decision it told of is being replaced, and the
+/// contributor must not hear of an outcome that no longer holds.
+fn cancel_superseded(
+    codec: &Codec,
+    (outbox, meta): (&TransactionalTree, &TransactionalTree),
+    id: SubmissionId,
+    audit: &AuditDraft,
+) -> Abortable<()> {
+    let Some(seq) = meta.get(notice_key(id).as_bytes())? else {
+        return Ok(());
+    };
+    meta.remove(notice_key(id).as_bytes())?;
+    let Some(bytes) = outbox.get(&seq)? else {
+        return Ok(());
+    };
+    let mut entry: OutboxEntry =
+        decode(codec, "outbox entry", &bytes).map_err(ConflictableTransactionError::Abort)?;
+    if entry.status != OutboxStatus::Pending {
+        return Ok(());
+    }
+    entry.status = OutboxStatus::Cancelled;
+    entry.cancelled = Some(format!(
+        "superseded before it was sent: {} by {} at {}",
+        audit.action,
+        audit.actor,
+        audit.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    ));
+    outbox.insert(&seq, encode_as(codec, Kind::Outbox, &entry))?;
+    Ok(())
 }
 
 /// Who did what, for the audit entry written with a change.

@@ -133,4 +133,7 @@ impl Store {
 /// - 6: the dedupe keys (`by_raw`, `by_message_id`, `by_content`, `senders`, `ack_times`)
 ///   live in a sled database of their own, `keys/`, fed through the `key_journal`; opening
 ///   an older directory moves them there.
-pub const STORE_FORMAT: u32 = 6;
+/// - 7: outbox entries may be `cancelled` (a decision's notice superseded in its undo
+///   window, or stopped by a moderator), and erasures are kept in the `erasures` tree; an
+///   older directory has neither, so opening it only updates the marker.
+pub const STORE_FORMAT: u32 = 7;

@@ -4,11 +4,13 @@
 
 use sled::transaction::{Transactional, TransactionalTree};
 
-use super::Store;
+use sled::transaction::ConflictableTransactionError::Abort;
+
 use super::codec::{Codec, Kind};
 use super::encoding::{Abortable, decode, encode_as, next_counter, store_err, tx_err};
-use crate::Result;
-use crate::model::{OutboxEntry, SubmissionId};
+use super::{Store, audit_entry};
+use crate::model::{AuditEntry, OutboxEntry, OutboxStatus, RECORD_VERSION, SubmissionId};
+use crate::{Error, Result};
 
 /// A message the store queues with a change: `notify` says what it is, the store gives it
 /// its number inside the change's transaction.
@@ -46,6 +48,56 @@ impl Store {
             .values()
             .map(|v| decode(&self.codec, "outbox entry", &v.map_err(store_err)?))
             .collect()
+    }
+
+    /// Cancels a message that is still waiting, with an audit entry, in one transaction;
+    /// refused when it was sent, failed or cancelled already.
+    pub fn cancel_outbox(
+        &self,
+        seq: u64,
+        actor: &str,
+        reason: Option<&str>,
+        at: jiff::Timestamp,
+    ) -> Result<OutboxEntry> {
+        (&self.outbox, &self.audit, &self.meta)
+            .transaction(|(outbox, audit, meta)| {
+                let Some(bytes) = outbox.get(seq.to_be_bytes())? else {
+                    return Err(Abort(Error::Input(format!(
+                        "no outbox message {seq}: 'hubmail outbox --all' lists them"
+                    ))));
+                };
+                let mut entry: OutboxEntry =
+                    decode(&self.codec, "outbox entry", &bytes).map_err(Abort)?;
+                if entry.status != OutboxStatus::Pending {
+                    return Err(Abort(Error::Refused(format!(
+                        "outbox message {seq} is {}: only a message still waiting can be cancelled",
+                        entry.status.as_str()
+                    ))));
+                }
+                entry.status = OutboxStatus::Cancelled;
+                entry.cancelled = Some(match reason {
+                    Some(r) => format!("cancelled by {actor}: {r}"),
+                    None => format!("cancelled by {actor}"),
+                });
+                outbox.insert(
+                    &seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Outbox, &entry),
+                )?;
+                audit_entry(&self.codec, (audit, meta), |n| AuditEntry {
+                    v: RECORD_VERSION,
+                    seq: n,
+                    at,
+                    submission: entry.submission,
+                    target: Some(format!("outbox #{seq}")),
+                    actor: actor.to_string(),
+                    action: "outbox-cancel".into(),
+                    from: None,
+                    to: None,
+                    reason: reason.map(str::to_string),
+                })?;
+                Ok(entry)
+            })
+            .map_err(tx_err)
     }
 
     /// Records a delivery attempt's outcome.

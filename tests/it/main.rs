@@ -22,4 +22,5 @@ mod review;
 mod search;
 mod sources;
 mod terminal;
+mod undo_window;
 mod util;
