@@ -27,7 +27,7 @@ use crate::model::{AuditEntry, OutboxEntry, OutboxStatus, RECORD_VERSION, Submis
 use crate::{Error, Result};
 
 /// What is shown instead of erased text in the audit trail.
-pub const ERASED: &str = "[erased]";
+const ERASED: &str = "[erased]";
 
 /// What to erase, as `forget` decided it from the records.
 #[derive(Debug, Clone)]
