@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::model::{Submission, SubmissionId};
 use crate::moderate::{self, Action};
+use crate::policy::Rules;
 use crate::store::{AuditDraft, Outgoing, Store};
 use crate::{Error, clock, crashpoint, notify};
 
@@ -45,7 +46,8 @@ pub fn decide(
     let now = clock::now();
     let p = moderate::plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
     if !dry_run {
-        let notice = notify::decision_mail(config, &before, &p.after, now);
+        let rules = Rules::compile(store.sender_rules()?);
+        let notice = notify::decision_mail(config, &rules, &before, &p.after, now);
         crashpoint::hit("before-decision");
         store.replace(
             &before,

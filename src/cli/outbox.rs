@@ -115,8 +115,12 @@ impl Outbox {
                 hubmail::clock::now(),
             )?;
             if !self.json {
+                let stopped = match report.cancelled {
+                    0 => String::new(),
+                    n => format!(", {n} cancelled (the contributor may no longer be answered)"),
+                };
                 println!(
-                    "delivery through {}: {} sent, {} deferred, {} failed",
+                    "delivery through {}: {} sent, {} deferred, {} failed{stopped}",
                     mailer.describe(),
                     report.sent,
                     report.deferred,

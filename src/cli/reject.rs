@@ -1,4 +1,4 @@
-//! `hubmail reject ID… --reason TEXT | --reason-code CODE`.
+//! `hubmail reject ID… --reason TEXT | --reason-code CODE | --discard`.
 
 use std::process::ExitCode;
 
@@ -10,9 +10,10 @@ use hubmail::moderate::Action;
 use super::{Context, decide};
 
 /// Reject submissions with a reason the contributor will read: your own words
-/// (--reason) or a standard reason (--reason-code), worded in the contributor's language.
+/// (--reason) or a standard reason (--reason-code), worded in the contributor's language;
+/// or --discard them, with no notice at all (spam, abuse, mail from a machine).
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("why").required(true).multiple(true).args(["reason", "reason_code"])))]
+#[command(group(clap::ArgGroup::new("why").required(true).multiple(true).args(["reason", "reason_code", "discard"])))]
 pub struct Reject {
     /// The submissions' ids.
     #[arg(required = true)]
@@ -23,6 +24,10 @@ pub struct Reject {
     /// A standard reason with default wording in English, French and Spanish.
     #[arg(long, value_enum)]
     reason_code: Option<CodeArg>,
+    /// Send no notice at all (Mailman's discard); a reason, if given, stays in the audit
+    /// trail only. Rejecting with --reason-code spam is silent too.
+    #[arg(long)]
+    discard: bool,
     /// Show what would happen without changing anything.
     #[arg(long)]
     dry_run: bool,
@@ -62,10 +67,12 @@ impl Reject {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let code = self.reason_code.map(ReasonCode::from);
         let reason = self.reason.clone();
+        let discard = self.discard;
         decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
             Ok(Action::Reject {
                 code,
                 reason: reason.clone(),
+                discard,
             })
         })
         .map(|(code, _)| code)

@@ -157,7 +157,7 @@ fn apply(ctx: &Context, term: &Term, seen: &Submission, action: Action) -> anyho
 
 fn ask_reason(term: &Term) -> anyhow::Result<Option<Action>> {
     term.write_str(
-        "Reason: [1] off-topic [2] duplicate [3] language [4] spam [5] incomplete [t]ype your own, Esc cancels > ",
+        "Reason: [1] off-topic [2] duplicate [3] language [4] spam [5] incomplete [t]ype your own [d]iscard (no notice), Esc cancels > ",
     )?;
     let key = term.read_key()?;
     term.write_line("")?;
@@ -173,6 +173,14 @@ fn ask_reason(term: &Term) -> anyhow::Result<Option<Action>> {
             return Ok(Some(Action::Reject {
                 code: None,
                 reason: Some(text.trim().to_string()),
+                discard: false,
+            }));
+        }
+        Key::Char('d') => {
+            return Ok(Some(Action::Reject {
+                code: None,
+                reason: None,
+                discard: true,
             }));
         }
         _ => {
@@ -183,5 +191,6 @@ fn ask_reason(term: &Term) -> anyhow::Result<Option<Action>> {
     Ok(Some(Action::Reject {
         code: Some(code),
         reason: None,
+        discard: false,
     }))
 }

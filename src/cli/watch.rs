@@ -187,11 +187,12 @@ fn deliver(ctx: &Context, mailer: &Mailer) -> anyhow::Result<()> {
     }
     let open = || Store::open_existing(&ctx.data_dir, ctx.lock_wait());
     let report = mailer.send_due(&StoreAccess::Open(&open), &ctx.config, now)?;
-    if report.sent + report.deferred + report.failed > 0 {
+    if report.sent + report.deferred + report.failed + report.cancelled > 0 {
         tracing::info!(
             sent = report.sent,
             deferred = report.deferred,
             failed = report.failed,
+            cancelled = report.cancelled,
             "outbox"
         );
     }

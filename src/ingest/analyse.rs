@@ -73,6 +73,10 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
             );
             s.state = State::Rejected;
             s.reason = Some(why.clone());
+            s.flags.push(Flag::new(
+                FlagKind::NoReply,
+                "sender banned: answering would reach someone the consultation refuses",
+            ));
             s.decision = Some(DecisionRecord {
                 moderator: PIPELINE_ACTOR.into(),
                 at: s.received,

@@ -132,6 +132,9 @@ pub enum FlagKind {
     MixedLanguage,
     /// The sender is on the trusted list (still held for a moderator).
     Trusted,
+    /// Never answered automatically, whatever the decision: discarded, rejected as spam,
+    /// a banned sender, or released from ignored or quarantined mail.
+    NoReply,
 }
 
 impl FlagKind {
@@ -147,6 +150,7 @@ impl FlagKind {
             FlagKind::UnsupportedLanguage => "unsupported-language",
             FlagKind::MixedLanguage => "mixed-language",
             FlagKind::Trusted => "trusted",
+            FlagKind::NoReply => "no-reply",
         }
     }
 
@@ -163,6 +167,7 @@ impl FlagKind {
             UnsupportedLanguage,
             MixedLanguage,
             Trusted,
+            NoReply,
         ]
         .into_iter()
         .find(|f| f.as_str() == name)

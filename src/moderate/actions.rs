@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use super::Plan;
 use crate::config::{Config, Space};
 use crate::model::{
-    Approval, DecisionRecord, Lang, Publishable, QuestionRef, ReasonCode, Revision, State,
-    Submission,
+    Approval, DecisionRecord, Flag, FlagKind, Lang, Publishable, QuestionRef, ReasonCode, Revision,
+    State, Submission,
 };
 
 /// The decision a moderator records.
@@ -68,18 +68,35 @@ pub(super) fn approve(
     })
 }
 
-/// A rejection, with a standard reason, the moderator's words, or both.
+/// Why a discarded submission is never answered.
+const DISCARDED: &str = "discarded by a moderator: no notice is sent";
+/// Why a submission rejected as spam is never answered.
+const REJECTED_AS_SPAM: &str = "rejected as spam: answering would be backscatter";
+
+/// Marks a submission never to be answered, once.
+fn never_answer(s: &mut Submission, why: &str) {
+    if !s
+        .flags
+        .iter()
+        .any(|f| f.kind == FlagKind::NoReply && f.why == why)
+    {
+        s.flags.push(Flag::new(FlagKind::NoReply, why));
+    }
+}
+
+/// A rejection, with a standard reason, the moderator's words, or both; `discard` rejects
+/// without a word to the sender (Mailman's discard), as does the spam code.
 pub(super) fn reject(
     before: &Submission,
-    (code, reason): (Option<ReasonCode>, Option<&String>),
+    (code, reason, discard): (Option<ReasonCode>, Option<&String>, bool),
     moderator: &str,
     now: Timestamp,
 ) -> Result<Plan, String> {
     let text = reason
         .cloned()
         .or_else(|| code.map(|c| c.wording(before.lang.unwrap_or(Lang::En)).to_string()));
-    if text.is_none() {
-        return Err("a rejection needs --reason TEXT or --reason-code CODE".into());
+    if text.is_none() && !discard {
+        return Err("a rejection needs --reason TEXT, --reason-code CODE or --discard".into());
     }
     let mut after = before.clone();
     after.state = State::Rejected;
@@ -88,15 +105,26 @@ pub(super) fn reject(
         (Some(c), Some(r)) => format!("{c}: {r}"),
         (Some(c), None) => c.to_string(),
         (None, Some(r)) => r.clone(),
-        (None, None) => String::new(),
+        (None, None) => "discarded".into(),
     });
+    if discard {
+        never_answer(&mut after, DISCARDED);
+    }
+    if code == Some(ReasonCode::Spam) {
+        never_answer(&mut after, REJECTED_AS_SPAM);
+    }
     after.decision = Some(DecisionRecord {
         code,
         ..decision(moderator, now, State::Rejected, text)
     });
+    let silently = if discard {
+        " (discarded: no notice)"
+    } else {
+        ""
+    };
     Ok(Plan {
         audit_reason: after.reason.clone(),
-        summary: format!("rejected submission {}", before.id),
+        summary: format!("rejected submission {}{silently}", before.id),
         after,
     })
 }
@@ -115,6 +143,11 @@ pub(super) fn reopen(
     after.state = State::Pending;
     after.approvals.clear();
     after.reason = None;
+    // A discard or a spam rejection undone is no longer a reason for silence; a ban or a
+    // release still is.
+    after.flags.retain(|f| {
+        !(f.kind == FlagKind::NoReply && [DISCARDED, REJECTED_AS_SPAM].contains(&f.why.as_str()))
+    });
     after.decision = Some(decision(
         moderator,
         now,
@@ -151,6 +184,15 @@ pub(super) fn release(
         )
     });
     let mut after = before.clone();
+    // Mail ignored or quarantined on arrival was never acknowledged and may come from a
+    // machine: it is never answered, whatever is decided.
+    never_answer(
+        &mut after,
+        &format!(
+            "released from {} mail: it was never acknowledged, so no notice is sent",
+            before.state
+        ),
+    );
     after.state = State::Pending;
     after.reason = None;
     after.decision = Some(decision(moderator, now, State::Pending, Some(why.clone())));

@@ -41,6 +41,8 @@ pub enum Action {
         code: Option<ReasonCode>,
         /// The moderator's words (shown to the contributor instead of the code's wording).
         reason: Option<String>,
+        /// Mailman's discard: reject without any notice to the sender.
+        discard: bool,
     },
     /// Send a decided submission back to pending.
     Reopen {
@@ -111,9 +113,11 @@ pub fn plan(
     moves::allowed(before, action.verb())?;
     match action {
         Action::Approve => actions::approve(config, before, moderator, now),
-        Action::Reject { code, reason } => {
-            actions::reject(before, (*code, reason.as_ref()), moderator, now)
-        }
+        Action::Reject {
+            code,
+            reason,
+            discard,
+        } => actions::reject(before, (*code, reason.as_ref(), *discard), moderator, now),
         Action::Reopen { reason } => actions::reopen(before, reason, moderator, now),
         Action::Release { reason } => actions::release(before, reason.as_ref(), moderator, now),
         Action::Assign { question } => {

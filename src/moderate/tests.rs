@@ -64,6 +64,7 @@ fn every_illegal_move_is_refused_with_what_is_allowed() {
     let reject = Action::Reject {
         code: Some(ReasonCode::Spam),
         reason: None,
+        discard: false,
     };
     let reopen = Action::Reopen {
         reason: "mistake".into(),
@@ -131,6 +132,7 @@ fn legal_moves() {
         &Action::Reject {
             code: Some(ReasonCode::Spam),
             reason: None,
+            discard: false,
         },
         "m",
         now(),
@@ -168,6 +170,7 @@ fn quorum_needs_distinct_moderators_and_one_rejection_decides() {
         &Action::Reject {
             code: None,
             reason: Some("no".into()),
+            discard: false,
         },
         "carlos",
         now(),

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::{domain, may_answer};
+use super::{domain, may_answer, why_silent_now};
 use crate::Result;
 use crate::config::Config;
 use crate::model::{
@@ -11,6 +11,7 @@ use crate::model::{
     SubmissionId,
 };
 use crate::parse::ParsedMessage;
+use crate::policy::Rules;
 use crate::store::{Ack, Outgoing, Store};
 
 /// A message to put in the outbox in the same transaction as a change.
@@ -108,10 +109,11 @@ pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> O
 }
 
 /// The message a decision sends, if any: a final approval or a rejection of a submission
-/// that may be answered. Partial approvals (peer review), releases, edits and reopenings
-/// send nothing.
+/// that may be answered (see [`why_silent_now`]: `rules` are the sender rules as they
+/// are now). Partial approvals (peer review), releases, edits and reopenings send nothing.
 pub fn decision_mail(
     config: &Config,
+    rules: &Rules,
     before: &Submission,
     after: &Submission,
     now: Timestamp,
@@ -129,7 +131,7 @@ pub fn decision_mail(
         State::Rejected => MailKind::Rejected,
         _ => return None,
     };
-    if !may_answer(config, after) {
+    if why_silent_now(config, rules, after).is_some() {
         return None;
     }
     Some(OutboxDraft {

@@ -21,7 +21,8 @@ pub use drafts::{
 };
 
 use crate::config::Config;
-use crate::model::Submission;
+use crate::model::{FlagKind, SenderPolicy, Submission};
+use crate::policy::Rules;
 
 /// The domain of our Message-IDs: the From address's.
 pub fn domain(config: &Config) -> String {
@@ -31,21 +32,43 @@ pub fn domain(config: &Config) -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// Whether a submission may be answered automatically (RFC 3834 and common sense): not
-/// automatic, bulk, list or bounce mail, not from us, not from a no-reply address.
+/// Whether a submission may be answered automatically (RFC 3834 and common sense): see
+/// [`why_silent`].
 pub fn may_answer(config: &Config, s: &Submission) -> bool {
+    why_silent(config, s).is_none()
+}
+
+/// Why a submission must not be answered automatically, if it must not: automatic,
+/// bulk, list or bounce mail, our own address, a no-reply address, or marked
+/// [`FlagKind::NoReply`] (discarded, rejected as spam, banned, released).
+pub fn why_silent(config: &Config, s: &Submission) -> Option<String> {
     let h = &s.headers;
-    let auto = h
-        .auto_submitted
-        .as_deref()
-        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"));
-    let bulk = h.precedence.as_deref().is_some_and(|p| {
-        matches!(
+    if let Some(flag) = s.flags.iter().find(|f| f.kind == FlagKind::NoReply) {
+        return Some(flag.why.clone());
+    }
+    let address = s.author.address.as_str();
+    if address.is_empty() || !address.contains('@') {
+        return Some("no address to answer".into());
+    }
+    if let Some(v) = h.auto_submitted.as_deref()
+        && !v.trim().eq_ignore_ascii_case("no")
+    {
+        return Some(format!("automatic mail (Auto-Submitted: {})", v.trim()));
+    }
+    if let Some(p) = h.precedence.as_deref()
+        && matches!(
             p.trim().to_ascii_lowercase().as_str(),
             "bulk" | "junk" | "list"
         )
-    });
-    let address = s.author.address.as_str();
+    {
+        return Some(format!("bulk mail (Precedence: {})", p.trim()));
+    }
+    if h.list_id.is_some() {
+        return Some("mail from a list (List-Id)".into());
+    }
+    if h.return_path.as_deref() == Some("") {
+        return Some("a bounce (empty Return-Path)".into());
+    }
     let ours = config
         .hub
         .contact_addresses
@@ -55,6 +78,9 @@ pub fn may_answer(config: &Config, s: &Submission) -> bool {
             .notify
             .from_address(config)
             .eq_ignore_ascii_case(address);
+    if ours {
+        return Some("sent from our own address".into());
+    }
     let local = address
         .split('@')
         .next()
@@ -70,12 +96,19 @@ pub fn may_answer(config: &Config, s: &Submission) -> bool {
     ]
     .iter()
     .any(|n| local == *n);
-    !address.is_empty()
-        && address.contains('@')
-        && !auto
-        && !bulk
-        && h.list_id.is_none()
-        && h.return_path.as_deref() != Some("")
-        && !ours
-        && !no_reply
+    if no_reply {
+        return Some(format!("{address} takes no replies"));
+    }
+    None
+}
+
+/// Why a submission's sender must not be answered now: [`why_silent`], or a sender rule
+/// that bans them (which may have been added after their mail arrived).
+pub fn why_silent_now(config: &Config, rules: &Rules, s: &Submission) -> Option<String> {
+    why_silent(config, s).or_else(|| {
+        rules
+            .applicable(&s.author.address)
+            .filter(|r| r.policy == SenderPolicy::Ban)
+            .map(|r| format!("the sender is banned (rule {})", r.pattern))
+    })
 }

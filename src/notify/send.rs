@@ -18,6 +18,7 @@ use super::templates::{Rendered, Templates};
 use super::transport::{self, Refusal, Transport};
 use crate::config::Config;
 use crate::model::{Lang, MailKind, OutboxEntry, OutboxStatus, Submission};
+use crate::policy::Rules;
 use crate::store::Store;
 use crate::{Error, Result, retry};
 
@@ -88,19 +89,37 @@ impl Mailer {
         now: Timestamp,
     ) -> Result<SendReport> {
         let mut report = SendReport::default();
-        let due: Vec<(OutboxEntry, Result<Message>)> = store.with(|store| {
+        let due: Vec<(OutboxEntry, Prepared)> = store.with(|store| {
+            let rules = Rules::compile(store.sender_rules()?);
             Ok(store
                 .outbox()?
                 .into_iter()
                 .filter(|e| e.status == OutboxStatus::Pending && e.next_attempt <= now)
                 .take(MAX_PER_PASS)
                 .map(|e| {
-                    let message = build(store, config, &self.templates, &e);
-                    (e, message)
+                    let prepared = match silenced(store, config, &rules, &e) {
+                        Some(why) => Prepared::Silenced(why),
+                        None => Prepared::Message(build(store, config, &self.templates, &e)),
+                    };
+                    (e, prepared)
                 })
                 .collect())
         })?;
-        for (mut entry, message) in due {
+        for (mut entry, prepared) in due {
+            let message = match prepared {
+                Prepared::Message(message) => message,
+                Prepared::Silenced(why) => {
+                    entry.status = OutboxStatus::Cancelled;
+                    entry.cancelled = Some(format!("not sent: {why}"));
+                    report.cancelled += 1;
+                    tracing::info!(seq = entry.seq, kind = entry.kind.as_str(), why = %why, "cancelled before sending");
+                    store.with(|store| {
+                        store.update_outbox(&entry)?;
+                        store.flush()
+                    })?;
+                    continue;
+                }
+            };
             entry.attempts += 1;
             let outcome = match message {
                 Ok(message) => self.transport.send(&message),
@@ -145,6 +164,27 @@ impl Mailer {
     }
 }
 
+/// An entry that is due, ready to go or stopped.
+enum Prepared {
+    /// The message built (or why it could not be).
+    Message(Result<Message>),
+    /// The contributor must not be answered any more (banned, discarded, rejected as spam
+    /// since the message was queued), and why.
+    Silenced(String),
+}
+
+/// Why a notice to a contributor must not go out now, checked again when it is due: the
+/// submission may have been discarded or its sender banned since it was queued. Digests
+/// to moderators are never stopped; a submission that cannot be read is left to
+/// [`build`] to report.
+fn silenced(store: &Store, config: &Config, rules: &Rules, entry: &OutboxEntry) -> Option<String> {
+    if entry.kind == MailKind::Digest {
+        return None;
+    }
+    let submission = store.get(entry.submission?).ok()?;
+    super::why_silent_now(config, rules, &submission)
+}
+
 /// How delivery gets at the store.
 pub enum StoreAccess<'a> {
     /// Opened for each read and each write, and closed again (`watch`: other commands
@@ -176,6 +216,8 @@ pub struct SendReport {
     pub deferred: usize,
     /// Refused for good.
     pub failed: usize,
+    /// Stopped before sending: the contributor may no longer be answered.
+    pub cancelled: usize,
 }
 
 fn system_time(t: Timestamp) -> SystemTime {

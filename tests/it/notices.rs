@@ -1,6 +1,10 @@
+//! What contributors receive after a decision.
+//!
 //! The undo window: a decision's notice waits `[notify] decision_delay_minutes` (10 by
 //! default) before it is due, and a reopen or a second decision meanwhile cancels it, so
 //! the contributor hears of the final outcome once; `outbox cancel` stops one by hand.
+//! Silence: a discard, a spam rejection, a banned sender (banned before or after the
+//! decision) and released automatic mail are never answered.
 //! The clock is pinned (`HUBMAIL_NOW`) so that "eleven minutes later" is exact.
 
 use mail_parser::MessageParser;
@@ -164,4 +168,174 @@ fn a_moderator_cancels_a_waiting_notice_by_hand_and_it_is_audited() {
     assert_eq!(cancel["actor"], "amina");
     assert_eq!(cancel["reason"], "the author asked for no mail");
     assert_eq!(cancel["target"], format!("outbox #{seq}"));
+}
+
+/// Sarah Doyel's submission (#1) as `show --json` gives it.
+fn sarah(ws: &Workspace) -> serde_json::Value {
+    ws.json(&["show", "1", "--json"])
+}
+
+fn flags(s: &serde_json::Value) -> Vec<String> {
+    s["flag_reasons"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["name"].as_str().expect("name"),
+                f["why"].as_str().expect("why")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_discarded_submission_gets_no_notice_at_all() {
+    let ws = consultation();
+    let out = at(&ws, T0).args(["reject", "1", "--discard"]).ok();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("discarded: no notice"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    send_at(&ws, T11);
+    assert!(notices_to_sarah(&ws).is_empty());
+    assert!(outbox_for_sarah(&ws).is_empty(), "nothing was even queued");
+    let s = sarah(&ws);
+    assert_eq!(s["state"], "rejected");
+    assert!(
+        flags(&s)
+            .iter()
+            .any(|f| f.starts_with("no-reply: discarded")),
+        "{:?}",
+        flags(&s)
+    );
+}
+
+#[test]
+fn a_spam_rejection_is_silent_and_undoing_it_lifts_the_silence() {
+    let ws = consultation();
+    at(&ws, T0)
+        .args(["reject", "1", "--reason-code", "spam"])
+        .ok();
+    send_at(&ws, T11);
+    assert!(
+        notices_to_sarah(&ws).is_empty(),
+        "the spammer hears nothing"
+    );
+    // A moderator's mistake undone: the contributor hears of the real outcome.
+    at(&ws, T11)
+        .args(["reopen", "1", "--reason", "not spam after all"])
+        .ok();
+    assert!(
+        !flags(&sarah(&ws)).iter().any(|f| f.starts_with("no-reply")),
+        "{:?}",
+        flags(&sarah(&ws))
+    );
+    at(&ws, T11).args(["approve", "1"]).ok();
+    send_at(&ws, "2022-02-01T10:30:00Z");
+    assert_eq!(notices_to_sarah(&ws), ["approved"]);
+}
+
+#[test]
+fn a_sender_banned_after_their_mail_arrived_is_not_answered() {
+    let ws = consultation();
+    at(&ws, T0)
+        .args([
+            "sender",
+            "ban",
+            "sarah.doyel@iom.example.int",
+            "--reason",
+            "abuse",
+        ])
+        .ok();
+    at(&ws, T0)
+        .args(["reject", "1", "--reason-code", "off-topic"])
+        .ok();
+    send_at(&ws, T11);
+    assert!(notices_to_sarah(&ws).is_empty());
+    assert!(outbox_for_sarah(&ws).is_empty(), "nothing was queued");
+}
+
+#[test]
+fn a_ban_inside_the_window_stops_the_queued_notice() {
+    let ws = consultation();
+    at(&ws, T0).args(["approve", "1"]).ok();
+    at(&ws, T5)
+        .args(["sender", "ban", "@iom.example.int", "--reason", "abuse"])
+        .ok();
+    let out = at(&ws, T11).args(["outbox", "--send"]).ok();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("1 cancelled"), "{said}");
+    assert!(notices_to_sarah(&ws).is_empty());
+    let entries = outbox_for_sarah(&ws);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["status"], "cancelled");
+    let why = entries[0]["cancelled"].as_str().expect("why");
+    assert!(
+        why.contains("the sender is banned (rule @iom.example.int)"),
+        "{why}"
+    );
+}
+
+/// A French out-of-office that only an `X-Autoreply` header gives away: ignored on
+/// arrival, released by a moderator who took it for a contribution, then decided.
+#[test]
+fn released_automatic_mail_is_never_answered_whatever_the_decision() {
+    let ws = consultation();
+    let maildir = ws.maildir("contact");
+    std::fs::write(
+        maildir.join("new").join("ooo-fr.eml"),
+        "From: Claire Martin <claire.martin@ville.example.fr>\r\n\
+         To: contact@consultation.example.org\r\n\
+         Subject: Absence du bureau\r\n\
+         Date: Tue, 01 Feb 2022 09:00:00 +0000\r\n\
+         Message-ID: <ooo-fr-1@ville.example.fr>\r\n\
+         X-Autoreply: yes\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Je suis absente du bureau jusqu'au 14 février et je lirai votre message \
+         à mon retour. Pour toute urgence, veuillez contacter le secrétariat.\r\n",
+    )
+    .expect("write");
+    at(&ws, T0)
+        .arg("ingest")
+        .arg("--maildir")
+        .arg(&maildir)
+        .ok();
+    let ignored = ws.json(&["queue", "--state", "ignored", "--json"]);
+    let id = ignored
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["author"]["address"] == "claire.martin@ville.example.fr")
+        .expect("ignored on arrival")["id"]
+        .as_u64()
+        .expect("id")
+        .to_string();
+    at(&ws, T0).args(["release", &id]).ok();
+    at(&ws, T0).args(["approve", &id]).ok();
+    at(&ws, T0)
+        .args(["reopen", &id, "--reason", "it is an out-of-office"])
+        .ok();
+    at(&ws, T0)
+        .args(["reject", &id, "--reason-code", "off-topic"])
+        .ok();
+    send_at(&ws, T11);
+    let all = ws.json(&["outbox", "--all", "--json"]);
+    let to_claire: Vec<_> = all
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["to"][0] == "claire.martin@ville.example.fr")
+        .collect();
+    assert!(to_claire.is_empty(), "{to_claire:?}");
+    let s = ws.json(&["show", &id, "--json"]);
+    assert!(
+        flags(&s)
+            .iter()
+            .any(|f| f.starts_with("no-reply: released from ignored")),
+        "{:?}",
+        flags(&s)
+    );
 }
