@@ -13,7 +13,8 @@
 # Idempotent. Needs root (it installs packages and writes /etc/postfix and /etc/dovecot).
 # Test accounts (password = the name followed by "-secret"):
 #   contact@consultation.test       the consultation's contact mailbox (hubmail reads it)
-#   contributor@example.test        a contributor (receives acknowledgements and decisions)
+#   contributor@example.test        a contributor (receives acknowledgements and decisions;
+#                                   contributor+anything@ arrives there too)
 #   moderators@consultation.test    the moderators (receive the digest)
 set -euo pipefail
 
@@ -87,6 +88,8 @@ virtual_mailbox_maps = texthash:/etc/postfix/hubmail-vmailbox
 virtual_uid_maps = static:$uid
 virtual_gid_maps = static:$gid
 virtual_minimum_uid = 100
+# contributor+window@example.test reaches contributor@: one real mailbox, many senders.
+recipient_delimiter = +
 smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
 smtputf8_enable = no
 biff = no

@@ -58,9 +58,14 @@ fn workspace() -> Workspace {
 /// The same, reading IMAP from `imap_host` (127.0.0.2 is the server without MOVE), with
 /// `extra` configuration.
 fn workspace_at(imap_host: &str, extra: &str) -> Workspace {
+    Workspace::with_config_text(&config_text(imap_host, extra))
+}
+
+/// The configuration of [`workspace_at`].
+fn config_text(imap_host: &str, extra: &str) -> String {
     let secret = std::env::temp_dir().join(format!("hubmail-imap-{}.pass", std::process::id()));
     std::fs::write(&secret, "contact-secret\n").expect("write the password file");
-    Workspace::with_config_text(&format!(
+    format!(
         r#"
 [hub]
 contact_addresses = ["contact@consultation.test"]
@@ -96,7 +101,7 @@ number = 2
 title = {{ en = "Remittances", fr = "Transferts de fonds", es = "Remesas" }}
 "#,
         secret = secret.display()
-    ))
+    )
 }
 
 macro_rules! text_header {
@@ -253,9 +258,9 @@ fn contribution_by_smtp_fetched_over_imap_acknowledged_decided_and_delivered() {
         .expect("parses")
         .body_text(0)
         .expect("text")
-        .to_string();
+        .replace("\r\n", "\n");
     assert!(
-        text.contains("Se ha asignado a la pregunta 2: Remesas"),
+        text.contains("La hemos asignado a la pregunta 2:\n\n    Remesas"),
         "{text}"
     );
     assert_eq!(
@@ -283,13 +288,25 @@ fn contribution_by_smtp_fetched_over_imap_acknowledged_decided_and_delivered() {
         text.contains("https://consultation.test/gcm/#contribution-1"),
         "{text}"
     );
-    // The digest for the moderators.
+    // The digest for the moderators. Its rule: every arrival since the last digest is in
+    // the next one, whatever happened to it since; so the contribution is listed whether
+    // the worker's digest pass came before the approval (pending) or after (approved).
     wait_for("the digest", Duration::from_secs(30), || {
         !mailbox("moderators", "").is_empty()
     });
-    assert_eq!(
-        header(&mailbox("moderators", "")[0], "Auto-Submitted"),
-        "auto-generated"
+    let digests = mailbox("moderators", "");
+    assert_eq!(digests.len(), 1, "one digest for one arrival");
+    assert_eq!(header(&digests[0], "Auto-Submitted"), "auto-generated");
+    let text = MessageParser::default()
+        .parse(&digests[0])
+        .expect("parses")
+        .body_text(0)
+        .expect("text")
+        .replace("\r\n", "\n");
+    assert!(
+        text.contains("#1  [es]  Q2  [Q2] Remesas y cuentas bancarias")
+            || text.contains("#1  approved  Lucía Fernández: [Q2] Remesas y cuentas bancarias"),
+        "{text}"
     );
     let status = worker.stop();
     assert!(
@@ -700,4 +717,194 @@ fn oversize_mail_over_imap_is_fetched_in_pieces_and_kept_whole() {
         leftovers.is_empty(),
         "the fetched pieces are cleaned up: {leftovers:?}"
     );
+}
+
+/// Sends a raw message (headers as written) from `from` to the contact address through
+/// Postfix.
+fn send_raw(from: &str, headers: &str, body: &str) {
+    let envelope = lettre::address::Envelope::new(
+        Some(from.parse().expect("from")),
+        vec!["contact@consultation.test".parse().expect("to")],
+    )
+    .expect("envelope");
+    let raw = format!(
+        "From: {from}\r\nTo: contact@consultation.test\r\nDate: Tue, 01 Feb 2022 09:00:00 \
+         +0000\r\n{headers}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    );
+    SmtpTransport::builder_dangerous("127.0.0.1")
+        .port(25)
+        .build()
+        .send_raw(&envelope, raw.as_bytes())
+        .expect("Postfix accepts the message");
+}
+
+/// The moderators' ordinary mistakes, each by a different contributor (one real mailbox,
+/// `contributor+CASE@example.test`), with the default undo window of 10 minutes and the
+/// clock pinned: what arrives in the mailbox is exactly one notice per final outcome, in
+/// the contributor's language, each answering the contribution (`In-Reply-To`) and marked
+/// `Auto-Submitted`; silence where an answer would harm.
+#[test]
+fn each_mistake_sequence_leaves_the_contributor_exactly_the_right_mail() {
+    let _servers = servers();
+    let ws = Workspace::with_config_text(
+        &config_text("127.0.0.1", "").replace("decision_delay_minutes = 0", ""),
+    );
+    let t0 = "2022-02-01T10:00:00Z";
+    let t11 = "2022-02-01T10:11:00Z";
+    let at = |when: &str| ws.moderate().env("HUBMAIL_NOW", when);
+    let cases: [(&str, &str, &str); 7] = [
+        (
+            "window",
+            "Subject: [Q2] Remesas y bancos\r\n",
+            "Las remesas deben costar menos: los bancos deben abrir cuentas básicas a los trabajadores migrantes.",
+        ),
+        (
+            "flip",
+            "Subject: [Q2] Transferts de fonds\r\n",
+            "Les transferts de fonds des travailleurs migrants doivent coûter moins cher grâce aux comptes de base.",
+        ),
+        (
+            "twice",
+            "Subject: [Q2] Remittance costs\r\n",
+            "Remittance costs remain too high; digital channels and basic accounts would help families.",
+        ),
+        (
+            "ooo",
+            "Subject: Absence du bureau\r\nX-Autoreply: yes\r\n",
+            "Je suis absente du bureau jusqu'au 14 février et je lirai votre message à mon retour.",
+        ),
+        (
+            "spam",
+            "Subject: [Q2] Cheapest remittances\r\n",
+            "Send money home for free with our new remittance service and claim your bonus today.",
+        ),
+        (
+            "ban",
+            "Subject: [Q2] Our remittance views\r\n",
+            "Remittances matter to families, and the cost of sending them home must come down soon.",
+        ),
+        (
+            "discard",
+            "Subject: [Q2] Remittance thoughts\r\n",
+            "Families depend on remittances; lowering their cost is the first thing to do this year.",
+        ),
+    ];
+    for (case, headers, body) in cases {
+        send_raw(
+            &format!("contributor+{case}@example.test"),
+            &format!("{headers}Message-ID: <{case}@example.test>\r\n"),
+            body,
+        );
+    }
+    wait_for("the seven contributions", Duration::from_secs(30), || {
+        mailbox("contact", "").len() == 7
+    });
+    at(t0).args(["ingest", "--imap", "contact"]).ok();
+    let all = ws.json(&["queue", "--state", "all", "--limit", "0", "--json"]);
+    let id = |case: &str| -> String {
+        let address = format!("contributor+{case}@example.test");
+        all.as_array()
+            .expect("array")
+            .iter()
+            .find(|s| s["author"]["address"] == address.as_str())
+            .unwrap_or_else(|| panic!("{address} stored: {all}"))["id"]
+            .to_string()
+    };
+    let run = |when: &str, args: &[&str]| {
+        at(when).args(args).ok();
+    };
+    // The acknowledgements go out on arrival.
+    run(t0, &["outbox", "--send"]);
+    // approve, then reopen inside the window: nothing more.
+    run(t0, &["approve", &id("window")]);
+    run(
+        t0,
+        &["reopen", &id("window"), "--reason", "approved by mistake"],
+    );
+    // approve, reopen, reject: only the rejection.
+    run(t0, &["approve", &id("flip")]);
+    run(t0, &["reopen", &id("flip"), "--reason", "wrong one"]);
+    run(t0, &["reject", &id("flip"), "--reason-code", "off-topic"]);
+    // approve twice (with a reopen between): one approval.
+    run(t0, &["approve", &id("twice")]);
+    run(
+        t0,
+        &["reopen", &id("twice"), "--reason", "check the author"],
+    );
+    run(t0, &["approve", &id("twice")]);
+    // An out-of-office released by mistake, approved, reopened, rejected: nothing.
+    run(t0, &["release", &id("ooo")]);
+    run(t0, &["approve", &id("ooo")]);
+    run(t0, &["reopen", &id("ooo"), "--reason", "an out-of-office"]);
+    run(t0, &["reject", &id("ooo"), "--reason-code", "off-topic"]);
+    // Rejected as spam: nothing.
+    run(t0, &["reject", &id("spam"), "--reason-code", "spam"]);
+    // Banned after arrival, then rejected: nothing.
+    run(
+        t0,
+        &[
+            "sender",
+            "ban",
+            "contributor+ban@example.test",
+            "--reason",
+            "abuse",
+        ],
+    );
+    run(t0, &["reject", &id("ban"), "--reason-code", "off-topic"]);
+    // Discarded: nothing.
+    run(t0, &["reject", &id("discard"), "--discard"]);
+    run(t11, &["outbox", "--send"]);
+    postfix_delivered_everything();
+
+    let mut got: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for raw in mailbox("contributor", "") {
+        let m = MessageParser::default().parse(&raw).expect("parses");
+        let to = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .expect("to")
+            .to_string();
+        let case = to
+            .strip_prefix("contributor+")
+            .and_then(|r| r.strip_suffix("@example.test"))
+            .unwrap_or_else(|| panic!("{to}"))
+            .to_string();
+        let kind = header(&raw, "Message-ID")
+            .split('.')
+            .nth(1)
+            .expect("kind")
+            .to_string();
+        assert_eq!(
+            header(&raw, "Auto-Submitted"),
+            "auto-replied",
+            "{case} {kind}"
+        );
+        assert_eq!(
+            header(&raw, "In-Reply-To"),
+            format!("<{case}@example.test>"),
+            "{case} {kind}"
+        );
+        got.entry(case)
+            .or_default()
+            .push((kind, header(&raw, "Content-Language")));
+    }
+    for list in got.values_mut() {
+        list.sort();
+    }
+    let pair = |kind: &str, lang: &str| (kind.to_string(), lang.to_string());
+    let want: std::collections::BTreeMap<String, Vec<(String, String)>> = [
+        ("window", vec![pair("ack", "es")]),
+        ("flip", vec![pair("ack", "fr"), pair("rejected", "fr")]),
+        ("twice", vec![pair("ack", "en"), pair("approved", "en")]),
+        // Ignored on arrival: never acknowledged, never answered.
+        ("spam", vec![pair("ack", "en")]),
+        ("ban", vec![pair("ack", "en")]),
+        ("discard", vec![pair("ack", "en")]),
+    ]
+    .into_iter()
+    .map(|(c, l)| (c.to_string(), l))
+    .collect();
+    assert_eq!(got, want);
 }

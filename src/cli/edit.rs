@@ -13,7 +13,7 @@ use clap::Args;
 
 use hubmail::config::Config;
 use hubmail::decision;
-use hubmail::model::{Publishable, Submission, SubmissionId};
+use hubmail::model::{Lang, Publishable, Submission, SubmissionId};
 use hubmail::moderate::{self, Action};
 
 use super::Context;
@@ -142,16 +142,19 @@ pub fn render(s: &Submission) -> String {
         "# hubmail edit {id}: change the fields and the text below the empty line, then save\n\
          # and quit. Lines starting with '#' up here are ignored. The original is kept\n\
          # ('hubmail show {id} --revisions'). Question: a number, SPACE:NUMBER, or none.\n\
+         # Language: en, fr, es, or none (undetermined); notices follow it.\n\
          Author: {author}\n\
          Affiliation: {affiliation}\n\
          Subject: {subject}\n\
          Question: {question}\n\
+         Language: {lang}\n\
          \n\
          {body}\n",
         id = s.id,
         author = s.author.name,
         affiliation = s.author.affiliation.as_deref().unwrap_or_default(),
         subject = s.subject,
+        lang = s.lang.map_or("none", |l| l.code()),
         body = s.body,
     )
 }
@@ -162,6 +165,7 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
     let mut affiliation = None;
     let mut subject = None;
     let mut question = None;
+    let mut lang = None;
     let mut lines = text.lines().enumerate();
     for (n, line) in lines.by_ref() {
         if line.trim().is_empty() {
@@ -182,10 +186,22 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
             "affiliation" => affiliation = Some(value),
             "subject" => subject = Some(value),
             "question" => question = Some(value),
+            "language" => {
+                lang = Some(match value.to_ascii_lowercase().as_str() {
+                    "" | "none" | "undetermined" => None,
+                    tag => Some(Lang::from_tag(tag).ok_or_else(|| {
+                        format!(
+                            "line {}: Language {value:?} is not one of the consultation's: \
+                             en, fr, es, or none",
+                            n + 1
+                        )
+                    })?),
+                })
+            }
             other => {
                 return Err(format!(
                     "line {}: unknown field {other:?}; the fields are Author, Affiliation, \
-                     Subject and Question",
+                     Subject, Question and Language",
                     n + 1
                 ));
             }
@@ -201,6 +217,7 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
         subject: subject.ok_or_else(|| missing("Subject"))?,
         body,
         question,
+        lang: lang.ok_or_else(|| missing("Language"))?,
     })
 }
 
@@ -211,12 +228,13 @@ mod tests {
     #[test]
     fn parse_reads_fields_and_keeps_hashes_in_the_text() {
         let config = Config::embedded();
-        let doc = "# comment\nAuthor: Ana\nAffiliation: \nSubject: S\nQuestion: 2\n\n#1 priority: jobs\n\nMore.\n";
+        let doc = "# comment\nAuthor: Ana\nAffiliation: \nSubject: S\nQuestion: 2\nLanguage: fr-CA\n\n#1 priority: jobs\n\nMore.\n";
         let p = parse(&config, doc).expect("valid");
         assert_eq!(p.author_name, "Ana");
         assert_eq!(p.affiliation, None);
         assert_eq!(p.body, "#1 priority: jobs\n\nMore.");
         assert_eq!(p.question.map(|q| q.number), Some(2));
+        assert_eq!(p.lang, Some(Lang::Fr));
     }
 
     #[test]
@@ -236,6 +254,19 @@ mod tests {
             parse(&config, "Author: x\nSubject: s\nQuestion: two\n\nbody")
                 .expect_err("bad")
                 .contains("not a question")
+        );
+        assert!(
+            parse(
+                &config,
+                "Author: x\nSubject: s\nQuestion: 1\nLanguage: pt\n\nbody"
+            )
+            .expect_err("pt")
+            .contains("Language \"pt\" is not one of the consultation's")
+        );
+        assert!(
+            parse(&config, "Author: x\nSubject: s\nQuestion: 1\n\nbody")
+                .expect_err("missing")
+                .contains("Language")
         );
     }
 }

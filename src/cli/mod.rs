@@ -14,6 +14,7 @@ mod forget;
 mod ingest;
 mod init;
 mod log;
+mod notify;
 mod outbox;
 mod output;
 mod publish;
@@ -84,6 +85,7 @@ enum Command {
     Sender(sender::Sender),
     Log(log::Log),
     Outbox(outbox::Outbox),
+    Notify(notify::Notify),
     Stats(stats::Stats),
     Check(check::Check),
     Watch(watch::Watch),
@@ -278,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
         Command::Outbox(cmd) => cmd.execute(&ctx),
+        Command::Notify(cmd) => cmd.execute(&ctx),
         Command::Stats(cmd) => cmd.execute(&ctx),
         Command::Check(cmd) => cmd.execute(&ctx),
         Command::Watch(cmd) => cmd.execute(&ctx),

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::Config;
+use crate::model::Lang;
 use crate::{Error, Result};
 
 /// Where outgoing mail goes.
@@ -99,6 +100,8 @@ pub struct NotifyConfig {
     /// decision meanwhile cancels it, so a moderator's mistake never reaches the
     /// contributor (0 sends at once).
     pub decision_delay_minutes: u64,
+    /// The language of the moderators' digest (en, fr, es).
+    pub moderators_lang: Lang,
 }
 
 impl Default for NotifyConfig {
@@ -117,6 +120,7 @@ impl Default for NotifyConfig {
             templates_dir: None,
             max_attempts: 20,
             decision_delay_minutes: 10,
+            moderators_lang: Lang::En,
         }
     }
 }

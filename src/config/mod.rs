@@ -5,7 +5,10 @@
 //! Without a file the embedded default applies: one general discussion space that accepts
 //! any question number, and the default limits. The quickstart runs on it.
 
+mod localized;
 mod mail;
+
+pub use localized::{InLang, Localized};
 
 pub use mail::{
     ImapConfig, NotifyConfig, SmtpConfig, SmtpTls, TransportKind, is_loopback, read_ca, secret,
@@ -229,13 +232,18 @@ impl Default for SearchConfig {
 pub struct Space {
     /// Short stable id, used in references like `gcm:2`.
     pub id: String,
-    /// Title shown on the page.
-    pub title: String,
-    /// What the space is for.
+    /// Title shown on the page and named in notices, once or per language (`title.fr`).
+    pub title: Localized,
+    /// What the space is for, once or per language.
     #[serde(default)]
-    pub aim: String,
+    pub aim: Localized,
     /// The page's interface language.
     pub lang: Option<Lang>,
+    /// How notices to contributors are signed, once or per language (`signature.fr`);
+    /// several lines allowed. A language without one gets the default ("The moderation
+    /// team" and the title, in that language), never another language's.
+    #[serde(default)]
+    pub signature: Localized,
     /// The moderators' names as shown on the page.
     #[serde(default)]
     pub moderators: Vec<String>,
@@ -337,6 +345,9 @@ impl Config {
             if !ids.insert(space.id.as_str()) {
                 return Err(format!("space id {:?} is defined twice", space.id));
             }
+            if space.title.is_empty() {
+                return Err(format!("space {:?} has no title", space.id));
+            }
             let mut numbers = std::collections::BTreeSet::new();
             for q in &space.questions {
                 if q.number == 0 || !numbers.insert(q.number) {
@@ -410,6 +421,21 @@ impl Config {
 }
 
 impl Space {
+    /// The space's first language: what a missing translation falls back to.
+    pub fn first_lang(&self) -> Lang {
+        self.lang.unwrap_or(Lang::En)
+    }
+
+    /// The title in `lang`, or in the space's first language when it has none in `lang`.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        self.title.text(lang, self.first_lang())
+    }
+
+    /// The aim in `lang`, or in the space's first language.
+    pub fn aim_in(&self, lang: Lang) -> &str {
+        self.aim.text(lang, self.first_lang())
+    }
+
     /// Whether this space has a question with this number (a space without declared
     /// questions accepts any number from 1 to 99).
     pub fn accepts_question(&self, number: u32) -> bool {

@@ -418,17 +418,17 @@ impl ReasonCode {
             (Duplicate, Es) => "Ya hemos recibido esta contribución.",
             (Language, En) => "Contributions are accepted in English, French or Spanish.",
             (Language, Fr) => {
-                "Les contributions sont acceptées en anglais, en français ou en espagnol."
+                "Seules les contributions rédigées en anglais, en espagnol ou en français sont acceptées."
             }
-            (Language, Es) => "Se aceptan contribuciones en inglés, francés o español.",
+            (Language, Es) => "Solo se aceptan contribuciones en español, francés o inglés.",
             (Spam, En) => "Your message was identified as advertising or unsolicited mail.",
-            (Spam, Fr) => "Votre message a été identifié comme publicitaire ou non sollicité.",
-            (Spam, Es) => "Su mensaje fue identificado como publicidad o correo no solicitado.",
+            (Spam, Fr) => "Votre message a été identifié comme publicitaire ou indésirable.",
+            (Spam, Es) => "Su mensaje se ha identificado como publicidad o correo no deseado.",
             (Incomplete, En) => {
                 "Your contribution seems incomplete; you are welcome to send a complete version."
             }
             (Incomplete, Fr) => {
-                "Votre contribution semble incomplète ; vous pouvez nous en envoyer une version complète."
+                "Votre contribution semble incomplète\u{a0}; vous pouvez nous en envoyer une version complète."
             }
             (Incomplete, Es) => {
                 "Su contribución parece incompleta; puede enviarnos una versión completa."
@@ -456,6 +456,10 @@ pub struct Publishable {
     pub body: String,
     /// The question it answers.
     pub question: Option<QuestionRef>,
+    /// The language it is written in, as detected or as a moderator corrected it (none:
+    /// undetermined). Revisions stored before it was editable have none.
+    #[serde(default)]
+    pub lang: Option<Lang>,
 }
 
 /// A stored version of the publishable fields.
@@ -480,6 +484,7 @@ impl Submission {
             subject: self.subject.clone(),
             body: self.body.clone(),
             question: self.question.clone(),
+            lang: self.lang,
         }
     }
 
@@ -490,6 +495,50 @@ impl Submission {
         self.subject = p.subject;
         self.body = p.body;
         self.question = p.question;
+        self.lang = p.lang;
+    }
+}
+
+#[cfg(test)]
+impl Submission {
+    /// A submission for unit tests: #7, from "A" <a@x.org>, in French, text "text".
+    pub fn example(state: State) -> Submission {
+        Submission {
+            v: 1,
+            id: SubmissionId(7),
+            state,
+            reason: None,
+            received: Timestamp::UNIX_EPOCH,
+            origin: Origin {
+                source: "test".into(),
+                location: "x".into(),
+            },
+            subject: "S".into(),
+            author: Author {
+                name: "A".into(),
+                address: "a@x.org".into(),
+                affiliation: None,
+            },
+            headers: MailHeaders::default(),
+            lang: Some(Lang::Fr),
+            lang_confidence: 1.0,
+            other_langs: vec![],
+            question: None,
+            routed_by: None,
+            objectives: vec![],
+            body: "text".into(),
+            quoted: String::new(),
+            signature: String::new(),
+            body_source: "text/plain".into(),
+            attachments: vec![],
+            flags: vec![],
+            raw_sha256: String::new(),
+            raw_size: 0,
+            duplicates: 0,
+            approvals: vec![],
+            decision: None,
+            revisions: vec![],
+        }
     }
 }
 

@@ -16,42 +16,7 @@ fn config(required: u32) -> Config {
 }
 
 fn submission(state: State) -> Submission {
-    Submission {
-        v: 1,
-        id: SubmissionId(7),
-        state,
-        reason: None,
-        received: Timestamp::UNIX_EPOCH,
-        origin: Origin {
-            source: "test".into(),
-            location: "x".into(),
-        },
-        subject: "S".into(),
-        author: Author {
-            name: "A".into(),
-            address: "a@x.org".into(),
-            affiliation: None,
-        },
-        headers: MailHeaders::default(),
-        lang: Some(Lang::Fr),
-        lang_confidence: 1.0,
-        other_langs: vec![],
-        question: None,
-        routed_by: None,
-        objectives: vec![],
-        body: "text".into(),
-        quoted: String::new(),
-        signature: String::new(),
-        body_source: "text/plain".into(),
-        attachments: vec![],
-        flags: vec![],
-        raw_sha256: String::new(),
-        raw_size: 0,
-        duplicates: 0,
-        approvals: vec![],
-        decision: None,
-        revisions: vec![],
-    }
+    Submission::example(state)
 }
 
 fn now() -> Timestamp {

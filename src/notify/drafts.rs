@@ -151,22 +151,22 @@ pub fn decision_mail(
     })
 }
 
-/// The digest of new pending submissions for the moderators, when one is configured.
+/// The digest of new arrivals for the moderators, when one is configured.
 pub fn digest_mail(
     config: &Config,
-    new_pending: &[SubmissionId],
+    arrivals: &[SubmissionId],
     now: Timestamp,
 ) -> Option<OutboxDraft> {
-    if config.notify.digest_to.is_empty() || new_pending.is_empty() {
+    if config.notify.digest_to.is_empty() || arrivals.is_empty() {
         return None;
     }
     Some(OutboxDraft {
         kind: MailKind::Digest,
         submission: None,
         to: config.notify.digest_to.clone(),
-        lang: Lang::En,
+        lang: config.notify.moderators_lang,
         reason: None,
-        digest: new_pending.to_vec(),
+        digest: arrivals.to_vec(),
         domain: domain(config),
         created: now,
         due: now,
@@ -175,10 +175,18 @@ pub fn digest_mail(
 
 /// When the last digest was queued (seconds since the epoch), in the store's small values.
 const DIGEST_LAST: &str = "digest:last";
+/// The last submission a digest told of.
+const DIGEST_LAST_ID: &str = "digest:last-id";
 
-/// Queues the moderators' digest when one is configured and its interval has passed: it
-/// lists the submissions that arrived since the last digest and are still pending
-/// (read from the listing, oldest first). Returns how many it listed, if one was queued.
+/// Queues the moderators' digest when one is configured and its interval has passed.
+///
+/// The digest's promise: every submission that arrived since the last digest is in the
+/// next one, whatever happened to it since (still pending, with what a moderator needs to
+/// decide; or already approved, rejected, ignored, quarantined, by its state), so a
+/// decision taken before the digest went out never hides an arrival. No digest is queued
+/// when nothing arrived, and the interval counts from the last digest queued, so the
+/// first arrival after a quiet spell is told of at once. Returns how many arrivals it
+/// lists, if one was queued.
 pub fn queue_digest_if_due(
     store: &Store,
     config: &Config,
@@ -188,30 +196,41 @@ pub fn queue_digest_if_due(
         return Ok(None);
     }
     let interval = config.notify.digest_interval_minutes as i64 * 60;
-    let last = store
-        .state(DIGEST_LAST)?
-        .and_then(|b| b.try_into().ok())
-        .map(i64::from_be_bytes);
+    let last = state_u64(store, DIGEST_LAST)?.map(|l| l as i64);
     if last.is_some_and(|l| now.as_second() - l < interval) {
         return Ok(None);
     }
-    let since = last.unwrap_or(i64::MIN);
-    let mut fresh = Vec::new();
-    for row in store.listing(Some(State::Pending), false) {
-        let s = row?;
-        if s.received.as_second() > since {
-            fresh.push(s.id);
-        }
-    }
-    fresh.sort_unstable();
-    let queued = match digest_mail(config, &fresh, now) {
-        Some(draft) => {
-            store.enqueue(&draft)?;
-            Some(fresh.len())
-        }
-        None => None,
+    let arrivals = arrivals_since_last_digest(store)?;
+    let Some(draft) = digest_mail(config, &arrivals, now) else {
+        return Ok(None);
     };
+    store.enqueue(&draft)?;
+    if let Some(newest) = arrivals.last() {
+        store.set_state(DIGEST_LAST_ID, &newest.0.to_be_bytes())?;
+    }
     store.set_state(DIGEST_LAST, &now.as_second().to_be_bytes())?;
     store.flush()?;
-    Ok(queued)
+    Ok(Some(arrivals.len()))
+}
+
+fn state_u64(store: &Store, name: &str) -> Result<Option<u64>> {
+    Ok(store
+        .state(name)?
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes))
+}
+
+/// The submissions that arrived since the last digest: what the next one tells of.
+pub fn arrivals_since_last_digest(store: &Store) -> Result<Vec<SubmissionId>> {
+    // A store whose digests predate the id mark: the arrivals since the last one's time.
+    let last_id = state_u64(store, DIGEST_LAST_ID)?;
+    let since = state_u64(store, DIGEST_LAST)?.map_or(i64::MIN, |l| l as i64);
+    let mut arrivals = Vec::new();
+    for s in store.submissions_after(SubmissionId(last_id.unwrap_or(0))) {
+        let s = s?;
+        if last_id.is_some() || s.received.as_second() > since {
+            arrivals.push(s.id);
+        }
+    }
+    Ok(arrivals)
 }

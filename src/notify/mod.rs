@@ -8,6 +8,7 @@
 //! address; every message carries `Auto-Submitted`; a sender gets at most one
 //! acknowledgement per configured interval.
 
+pub mod compose;
 mod drafts;
 pub mod send;
 pub mod templates;
@@ -17,7 +18,8 @@ pub use send::{Mailer, SendReport, StoreAccess};
 pub use transport::{Refusal, Transport};
 
 pub use drafts::{
-    OutboxDraft, ack_request, decision_mail, digest_mail, message_id, queue_digest_if_due,
+    OutboxDraft, ack_request, arrivals_since_last_digest, decision_mail, digest_mail, message_id,
+    queue_digest_if_due,
 };
 
 use crate::config::Config;

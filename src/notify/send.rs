@@ -14,10 +14,11 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Mailboxes, header::Header};
 use serde::Serialize;
 
-use super::templates::{Rendered, Templates};
+use super::compose;
+use super::templates::Templates;
 use super::transport::{self, Refusal, Transport};
 use crate::config::Config;
-use crate::model::{Lang, MailKind, OutboxEntry, OutboxStatus, Submission};
+use crate::model::{MailKind, OutboxEntry, OutboxStatus};
 use crate::policy::Rules;
 use crate::store::Store;
 use crate::{Error, Result, retry};
@@ -240,7 +241,8 @@ pub fn build(
         Some(id) => Some(store.get(id)?),
         None => None,
     };
-    let rendered = render(store, config, templates, entry, submission.as_ref())?;
+    let lang = compose::language(config, entry.kind, submission.as_ref());
+    let rendered = compose::render(store, config, templates, entry, submission.as_ref(), lang)?;
     let mut to = Mailboxes::new();
     for address in &entry.to {
         to.push(mailbox(address)?);
@@ -260,7 +262,7 @@ pub fn build(
             .into(),
         ))
         .header(AutoResponseSuppress("All".into()))
-        .header(ContentLanguage(entry.lang.code().into()))
+        .header(ContentLanguage(lang.code().into()))
         .header(ContentType::TEXT_PLAIN);
     if let Some(mid) = submission
         .as_ref()
@@ -275,100 +277,12 @@ pub fn build(
         .map_err(|e| Error::Input(format!("building the message: {e}")))
 }
 
-fn render(
-    store: &Store,
-    config: &Config,
-    templates: &Templates,
-    entry: &OutboxEntry,
-    s: Option<&Submission>,
-) -> Result<Rendered> {
-    let lang = entry.lang;
-    let space = s
-        .and_then(|s| s.question.as_ref())
-        .and_then(|q| config.space(&q.space))
-        .unwrap_or_else(|| config.default_space());
-    let mut values: Vec<(&str, String)> = vec![("space", space.title.clone())];
-    if let Some(s) = s {
-        values.push(("author", s.author.name.clone()));
-        values.push((
-            "subject",
-            if s.subject.is_empty() {
-                "(no subject)".into()
-            } else {
-                s.subject.clone()
-            },
-        ));
-        values.push(("date", s.received.strftime("%Y-%m-%d").to_string()));
-        values.push(("id", s.id.to_string()));
-        values.push(("routing", routing(config, s, lang)));
-        values.push(("link", link(config, s, lang)));
-    }
-    values.push(("reason", entry.reason.clone().unwrap_or_default()));
-    if entry.kind == MailKind::Digest {
-        let mut list = String::new();
-        for id in &entry.digest {
-            if let Ok(p) = store.get(*id) {
-                list.push_str(&format!(
-                    "  #{} [{}] {} — {}{}\n",
-                    p.id,
-                    p.lang.map_or("?", |l| l.code()),
-                    p.author.name,
-                    p.subject,
-                    p.question
-                        .as_ref()
-                        .map(|q| format!(" (question {})", q.number))
-                        .unwrap_or_default()
-                ));
-            }
-        }
-        values.push(("count", entry.digest.len().to_string()));
-        values.push(("list", list.trim_end().to_string()));
-    }
-    templates.render(entry.kind, lang, &values)
-}
-
-fn routing(config: &Config, s: &Submission, lang: Lang) -> String {
-    let Some(q) = &s.question else {
-        return match lang {
-            Lang::En => "A moderator will file it under the question it answers.".into(),
-            Lang::Fr => "Un modérateur la rattachera à la question à laquelle elle répond.".into(),
-            Lang::Es => "Un moderador la asignará a la pregunta que responde.".into(),
-        };
-    };
-    let title = config
-        .space(&q.space)
-        .and_then(|sp| sp.question(q.number))
-        .and_then(|qq| {
-            qq.title
-                .get(&lang)
-                .or_else(|| qq.title.get(&Lang::En))
-                .cloned()
-        });
-    let title = title.map(|t| format!(": {t}")).unwrap_or_default();
-    match lang {
-        Lang::En => format!("It has been filed under question {}{title}", q.number),
-        Lang::Fr => format!("Elle a été rattachée à la question {}{title}", q.number),
-        Lang::Es => format!("Se ha asignado a la pregunta {}{title}", q.number),
-    }
-}
-
-fn link(config: &Config, s: &Submission, lang: Lang) -> String {
-    let Some(base) = &config.notify.base_url else {
-        return String::new();
-    };
-    let url = format!("{}#contribution-{}", base.trim_end_matches('#'), s.id);
-    match lang {
-        Lang::En => format!("You can read it at {url}"),
-        Lang::Fr => format!("Vous pouvez la lire à l'adresse {url}"),
-        Lang::Es => format!("Puede leerla en {url}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration as StdDuration;
 
     use super::*;
+    use crate::model::Lang;
     use crate::notify::OutboxDraft;
     use crate::notify::transport::{Recording, Refusal};
 

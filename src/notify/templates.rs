@@ -1,7 +1,8 @@
 //! Message templates: text files shipped in `templates/` (one per kind and language,
 //! `ack.fr.txt`), overridable by files of the same name in `[notify] templates_dir`. The
 //! first line is `Subject: …`, then an empty line, then the body; `{{ name }}` inserts a
-//! value (minijinja, so `{% if link %}…{% endif %}` works too).
+//! value (minijinja, so `{% if link %}…{% endif %}` works too). A paragraph is written on
+//! one line: lines longer than 72 columns are wrapped when rendered.
 //!
 //! [`Templates::load`] compiles every template once and refuses, naming the file, one
 //! that does not parse, lacks its subject line, or uses a variable its kind does not
@@ -46,6 +47,8 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/rejected.es.txt"),
     ),
     ("digest.en", include_str!("../../templates/digest.en.txt")),
+    ("digest.fr", include_str!("../../templates/digest.fr.txt")),
+    ("digest.es", include_str!("../../templates/digest.es.txt")),
 ];
 
 /// The kinds of message there are templates for.
@@ -56,30 +59,28 @@ const KINDS: [MailKind; 4] = [
     MailKind::Digest,
 ];
 
-/// The variables a kind's templates may use; rendering supplies every one of them.
+/// The variables a kind's templates may use; rendering supplies every one of them (see
+/// [`super::compose::Notice`] and [`super::compose::Digest`] for what each holds).
 pub fn variables(kind: MailKind) -> &'static [&'static str] {
     match kind {
-        MailKind::Digest => &["space", "count", "list"],
+        MailKind::Digest => &["space", "count", "pending", "settled", "list", "totals"],
         _ => &[
-            "space", "author", "subject", "date", "id", "routing", "link", "reason",
+            "space",
+            "author",
+            "greeting",
+            "subject",
+            "date",
+            "id",
+            "routing",
+            "link",
+            "reason",
+            "code",
+            "signature",
         ],
     }
 }
 
-/// The languages a kind's templates exist in (digests go to moderators, in English).
-fn languages(kind: MailKind) -> &'static [Lang] {
-    match kind {
-        MailKind::Digest => &[Lang::En],
-        _ => &Lang::ALL,
-    }
-}
-
 fn name(kind: MailKind, lang: Lang) -> String {
-    let lang = if languages(kind).contains(&lang) {
-        lang
-    } else {
-        Lang::En
-    };
     format!("{}.{}", kind.as_str(), lang.code())
 }
 
@@ -117,7 +118,7 @@ impl Templates {
             .map_err(|e| Error::Setup(format!("the templates' syntax: {e}")))?;
         env.set_syntax(syntax);
         for kind in KINDS {
-            for &lang in languages(kind) {
+            for lang in Lang::ALL {
                 let name = name(kind, lang);
                 let (source, origin) = source(&name, dir)?;
                 let refuse = |why: String| Error::Setup(format!("template {origin}: {why}"));
@@ -148,6 +149,11 @@ impl Templates {
                         variables(kind).join(", ")
                     )));
                 }
+                // A use the names alone cannot catch (an attribute an item does not have,
+                // a filter that does not exist) shows in a trial rendering.
+                template
+                    .render(super::compose::sample(kind))
+                    .map_err(|e| refuse(e.to_string()))?;
             }
         }
         Ok(Templates { env })
@@ -159,10 +165,10 @@ impl Templates {
         &self,
         kind: MailKind,
         lang: Lang,
-        values: &[(&str, String)],
+        values: &impl serde::Serialize,
     ) -> Result<Rendered> {
         let name = name(kind, lang);
-        let context = Value::from_pairs(values.iter().map(|(k, v)| (*k, v.as_str())));
+        let context = Value::from(minijinja::value::Serde(values));
         let text = self
             .env
             .get_template(&name)
@@ -176,9 +182,61 @@ impl Templates {
             .to_string();
         Ok(Rendered {
             subject,
-            body: rest.trim_start_matches('\n').to_string(),
+            body: fill(rest.trim_start_matches('\n'), lang),
         })
     }
+}
+
+/// The width text lines are wrapped to.
+pub const WIDTH: usize = 72;
+
+/// Wraps each line longer than [`WIDTH`] at spaces, keeping its indentation on the lines
+/// it becomes, so a template can write a paragraph on one line whatever the length of the
+/// values in it; short lines (a signature, a list) stay as written. A word longer than the
+/// width (a link) is never cut. In French, the space before `: ; ? !` and inside `« »`
+/// becomes a no-break space (a value's own spaces included), so no line starts with them.
+fn fill(text: &str, lang: Lang) -> String {
+    let text = match lang {
+        Lang::Fr => french_spacing(text),
+        _ => text.to_string(),
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let (content, newline) = match line.strip_suffix('\n') {
+            Some(c) => (c, "\n"),
+            None => (line, ""),
+        };
+        if textwrap::core::display_width(content) <= WIDTH {
+            out.push_str(line);
+            continue;
+        }
+        let indent = &content[..content.len() - content.trim_start().len()];
+        let options = textwrap::Options::new(WIDTH)
+            .initial_indent(indent)
+            .subsequent_indent(indent)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .break_words(false);
+        out.push_str(&textwrap::fill(content.trim_start(), options));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// French typography's no-break spaces where a plain space was typed.
+fn french_spacing(text: &str) -> String {
+    let mut out = text.to_string();
+    for (plain, kept) in [
+        (" :", "\u{a0}:"),
+        (" ;", "\u{a0};"),
+        (" ?", "\u{a0}?"),
+        (" !", "\u{a0}!"),
+        (" »", "\u{a0}»"),
+        ("« ", "«\u{a0}"),
+    ] {
+        out = out.replace(plain, kept);
+    }
+    out
 }
 
 /// A template's text and where it came from: the override when there is one, else the
@@ -211,9 +269,11 @@ fn single_brace_placeholder(source: &str, kind: MailKind) -> Option<&'static str
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
-    fn values(kind: MailKind) -> Vec<(&'static str, String)> {
+    fn values(kind: MailKind) -> BTreeMap<&'static str, String> {
         variables(kind)
             .iter()
             .map(|v| (*v, format!("<{v}>")))
@@ -225,7 +285,9 @@ mod tests {
         let t = Templates::load(None).expect("the built-ins load");
         for kind in KINDS {
             for lang in Lang::ALL {
-                let r = t.render(kind, lang, &values(kind)).expect("renders");
+                let r = t
+                    .render(kind, lang, &super::super::compose::sample(kind))
+                    .expect("renders");
                 assert!(!r.subject.is_empty(), "{kind:?} {lang}");
                 assert!(!r.body.contains('{'), "{kind:?} {lang}: {}", r.body);
             }
@@ -233,7 +295,33 @@ mod tests {
         let ack = t
             .render(MailKind::Ack, Lang::Fr, &values(MailKind::Ack))
             .expect("renders");
-        assert!(ack.body.contains("Bonjour <author>"), "{}", ack.body);
+        assert!(ack.body.starts_with("<greeting>\n"), "{}", ack.body);
+        assert!(ack.body.ends_with("<signature>\n"), "{}", ack.body);
+    }
+
+    #[test]
+    fn long_lines_are_wrapped_keeping_their_indent_and_short_ones_stay() {
+        let long = "word ".repeat(30);
+        let text = format!("{long}\n    {long}\nThe team\nThe consultation\n");
+        let filled = fill(&text, Lang::En);
+        for line in filled.lines() {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+        }
+        let lines: Vec<&str> = filled.lines().collect();
+        assert!(
+            lines.iter().filter(|l| l.starts_with("    word")).count() >= 2,
+            "{filled}"
+        );
+        assert!(filled.ends_with("The team\nThe consultation\n"), "{filled}");
+        let link = format!("See https://example.org/gcm-review/{}", "a".repeat(90));
+        assert_eq!(
+            fill(&link, Lang::En),
+            link.replace("See ", "See\n"),
+            "a link is never cut"
+        );
+        let french = format!("{} (Objectif 20) ?", "mot ".repeat(16).trim_end());
+        let filled = fill(&french, Lang::Fr);
+        assert!(filled.ends_with("20)\u{a0}?"), "{filled:?}");
     }
 
     #[test]
@@ -246,7 +334,7 @@ mod tests {
         .expect("write");
         let t = Templates::load(Some(dir.path())).expect("loads");
         let mut v = values(MailKind::Ack);
-        v[1].1 = "Élodie".into();
+        v.insert("author", "Élodie".into());
         let r = t.render(MailKind::Ack, Lang::Fr, &v).expect("renders");
         assert_eq!(r.subject, "Merci");
         assert_eq!(r.body, "Bonjour Élodie");
@@ -256,8 +344,8 @@ mod tests {
     fn a_value_that_looks_like_a_placeholder_stays_text() {
         let t = Templates::load(None).expect("loads");
         let mut v = values(MailKind::Rejected);
-        v[2].1 = "About {reason} and {{ reason }}".into();
-        v[7].1 = "off topic".into();
+        v.insert("subject", "About {reason} and {{ reason }}".into());
+        v.insert("reason", "off topic".into());
         let r = t.render(MailKind::Rejected, Lang::En, &v).expect("renders");
         assert_eq!(r.subject, "Not published: About {reason} and {{ reason }}");
     }
@@ -266,27 +354,35 @@ mod tests {
     fn a_bad_override_is_refused_at_load_naming_the_file() {
         let cases = [
             (
+                "ack.es.txt",
                 "Subject: Hi {{ nmae }}\n\nx",
                 "uses nmae, which ack messages",
             ),
-            ("Subject: Hi {{ count }}\n\nx", "uses count"),
-            ("Hello\n\nx", "first line must be 'Subject: …'"),
+            ("ack.es.txt", "Subject: Hi {{ count }}\n\nx", "uses count"),
             (
+                "ack.es.txt",
+                "Hello\n\nx",
+                "first line must be 'Subject: …'",
+            ),
+            (
+                "ack.es.txt",
                 "Subject: Hi {author}\n\nx",
                 "{author} is the old placeholder form",
             ),
-            ("Subject: Hi {% if %}\n\nx", "syntax error"),
+            ("ack.es.txt", "Subject: Hi {% if %}\n\nx", "syntax error"),
+            (
+                "digest.fr.txt",
+                "Subject: x\n\n{% for s in pending %}{{ s.adress }}{% endfor %}",
+                "undefined",
+            ),
         ];
-        for (text, expected) in cases {
+        for (file, text, expected) in cases {
             let dir = tempfile::tempdir().expect("tempdir");
-            std::fs::write(dir.path().join("ack.es.txt"), text).expect("write");
+            std::fs::write(dir.path().join(file), text).expect("write");
             let e = Templates::load(Some(dir.path()))
                 .expect_err(text)
                 .to_string();
-            assert!(
-                e.contains("ack.es.txt") && e.contains(expected),
-                "{text:?}: {e}"
-            );
+            assert!(e.contains(file) && e.contains(expected), "{text:?}: {e}");
         }
     }
 }

@@ -64,8 +64,8 @@ pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
         schema_version: 1,
         space: SpaceView {
             id: &space.id,
-            title: &space.title,
-            aim: &space.aim,
+            title: space.title_in(space.first_lang()),
+            aim: space.aim_in(space.first_lang()),
             lang: space.lang.map(|l| l.code()),
         },
         questions: space

@@ -76,7 +76,7 @@ pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
     feed.id(page_url
         .clone()
         .unwrap_or_else(|| format!("urn:hubmail:{}", space.id)))
-        .title(space.title.clone())
+        .title(space.title_in(space.first_lang()).to_string())
         .updated(updated)
         .lang(Some(space.lang.unwrap_or(Lang::En).code().to_string()))
         .entries(entries);

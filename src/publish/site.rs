@@ -105,7 +105,7 @@ pub fn index(config: &Config, pages: &[SpacePage<'_>]) -> String {
         ul {
             @for p in pages {
                 li {
-                    a href=(format!("{}/index.html", p.space.id)) { (p.space.title) }
+                    a href=(format!("{}/index.html", p.space.id)) { (p.space.title_in(lang)) }
                     " — " (p.all().count()) " " (l.contributions)
                 }
             }
@@ -187,8 +187,8 @@ pub fn space(config: &Config, page: &SpacePage<'_>) -> String {
     let body = html! {
         header {
             p { a href="../index.html" { (l.spaces) } }
-            h1 { (space.title) }
-            @if !space.aim.is_empty() { p class="aim" { (space.aim) } }
+            h1 { (space.title_in(lang)) }
+            @if !space.aim.is_empty() { p class="aim" { (space.aim_in(lang)) } }
             @if !space.moderators.is_empty() {
                 p class="meta" { (l.moderators) ": " (space.moderators.join(", ")) }
             }
@@ -223,5 +223,5 @@ pub fn space(config: &Config, page: &SpacePage<'_>) -> String {
             }
         }
     };
-    layout(lang, &space.title, "../style.css", config, body)
+    layout(lang, space.title_in(lang), "../style.css", config, body)
 }

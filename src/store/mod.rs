@@ -273,6 +273,29 @@ impl Store {
         })
     }
 
+    /// The submissions numbered after `id`, in id order (the arrivals since then).
+    pub fn submissions_after(
+        &self,
+        id: SubmissionId,
+    ) -> impl Iterator<Item = Result<Submission>> + '_ {
+        let start = id.0.checked_add(1).map(|n| key(SubmissionId(n)));
+        let range = match start {
+            Some(start) => self.submissions.range(start..),
+            // Nothing is numbered after the last possible id.
+            None => self
+                .submissions
+                .range(key(SubmissionId(u64::MAX))..key(SubmissionId(u64::MAX))),
+        };
+        range.map(|item| {
+            let (k, v) = item.map_err(store_err)?;
+            decode(
+                &self.codec,
+                &format!("submission {:?}", id_from(&k).map(|i| i.0)),
+                &v,
+            )
+        })
+    }
+
     /// How many submissions are stored.
     pub fn len(&self) -> usize {
         self.submissions.len()

@@ -339,3 +339,192 @@ fn released_automatic_mail_is_never_answered_whatever_the_decision() {
         flags(&s)
     );
 }
+
+/// The fixture consultation as a trilingual space would configure it: its title in each
+/// language, a Spanish signature of its own, and the site's address for links.
+fn trilingual() -> Workspace {
+    let text = std::fs::read_to_string(repo().join("fixtures/hubmail.toml")).expect("config");
+    let text = text
+        .replace(
+            "title = \"Regional Review of the Global Compact for Migration\"",
+            "title.en = \"Regional Review of the Global Compact for Migration\"\n\
+             title.fr = \"Examen régional du Pacte mondial sur les migrations\"\n\
+             title.es = \"Examen regional del Pacto Mundial sobre Migración\"\n\
+             signature.es = \"Secretaría del Examen Regional\\nRed de las Naciones Unidas sobre la Migración\"",
+        )
+        .replace(
+            "decision_delay_minutes = 0",
+            "decision_delay_minutes = 0\nbase_url = \"https://consultation.example.org/gcm-review/\"",
+        );
+    let ws = Workspace::with_config_text(&text);
+    let maildir = ws.fixture_maildir();
+    at(&ws, T0)
+        .arg("ingest")
+        .arg("--maildir")
+        .arg(&maildir)
+        .ok();
+    ws
+}
+
+fn preview(ws: &Workspace, args: &[&str]) -> String {
+    let out = at(ws, T5).args(["notify", "preview"]).args(args).ok();
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Each kind of message in each language, rendered from the fixture consultation, is the
+/// reviewed text in `tests/golden/notices/` (`HUBMAIL_UPDATE_GOLDEN=1` rewrites them for
+/// review). English for Sarah Doyel (#1), French for Élodie Fréchette (#2), Spanish for
+/// Juan Pérez Morales (#3), each rejected as off-topic for the rejection.
+#[test]
+fn every_notice_reads_as_its_golden_rendering_in_each_language() {
+    let ws = trilingual();
+    for id in ["1", "2", "3"] {
+        at(&ws, T0)
+            .args(["reject", id, "--reason-code", "off-topic"])
+            .ok();
+    }
+    let mut got = Vec::new();
+    for (lang, id) in [("en", "1"), ("fr", "2"), ("es", "3")] {
+        for kind in ["ack", "approved", "rejected"] {
+            got.push((
+                format!("{kind}.{lang}.txt"),
+                preview(&ws, &[kind, "--id", id]),
+            ));
+        }
+        got.push((
+            format!("digest.{lang}.txt"),
+            preview(&ws, &["digest", "--lang", lang]),
+        ));
+    }
+    let golden = repo().join("tests/golden/notices");
+    if std::env::var_os("HUBMAIL_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(&golden).expect("mkdir");
+        for (name, text) in &got {
+            std::fs::write(golden.join(name), text).expect("write golden");
+        }
+        panic!(
+            "HUBMAIL_UPDATE_GOLDEN: rewrote tests/golden/notices; review 'git diff tests/golden' \
+             and run again without it"
+        );
+    }
+    for (name, text) in &got {
+        let want = std::fs::read_to_string(golden.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e} (HUBMAIL_UPDATE_GOLDEN=1 writes it)"));
+        assert_eq!(
+            text, &want,
+            "{name} differs from tests/golden/notices/{name}"
+        );
+    }
+}
+
+/// What the notice is in, and who it greets, follows the record as it is when it is
+/// sent: a moderator's correction of the language or the name counts.
+#[test]
+fn a_notice_follows_the_language_and_name_a_moderator_corrected() {
+    let ws = trilingual();
+    // #1 is Sarah Doyel's, in English; the moderator says it is French and that she
+    // signs "Dr Sarah Doyel".
+    let doc = ws.path().join("edit-1.txt");
+    let fields = "Author: Dr Sarah Doyel\nAffiliation: IOM\nSubject: Priorités\nQuestion: 1\n\
+                  Language: fr\n\nLe texte.\n";
+    std::fs::write(&doc, fields).expect("write");
+    at(&ws, T0)
+        .arg("edit")
+        .arg("1")
+        .arg("--from")
+        .arg(&doc)
+        .ok();
+    assert_eq!(ws.json(&["show", "1", "--json"])["lang"], "fr");
+    at(&ws, T0).args(["approve", "1"]).ok();
+    send_at(&ws, T5);
+    let mail = sent_to(&ws, "sarah.doyel@iom.example.int", ".approved.");
+    let m = MessageParser::default().parse(&mail).expect("parses");
+    assert_eq!(
+        m.header("Content-Language").and_then(|h| h.as_text()),
+        Some("fr")
+    );
+    let body = m.body_text(0).expect("text").replace("\r\n", "\n");
+    assert!(body.starts_with("Bonjour Dr Sarah Doyel,"), "{body}");
+    assert!(
+        words(&body).contains("« Examen régional du Pacte mondial sur les migrations »"),
+        "the space's French title: {body}"
+    );
+    assert!(body.contains("L'équipe de modération\n"), "{body}");
+    assert_eq!(m.subject(), Some("Contribution publiée\u{a0}: Priorités"));
+}
+
+/// A Spanish notice is signed with the space's own Spanish signature; without a name
+/// worth greeting (only an address), the greeting is the neutral one, never the address's
+/// local part.
+#[test]
+fn the_configured_signature_and_a_neutral_greeting_for_an_address_alone() {
+    let ws = trilingual();
+    let maildir = ws.maildir("contact");
+    std::fs::write(
+        maildir.join("new").join("madrid.eml"),
+        "From: ana.lopez@madrid.example.es\r\n\
+         To: contact@consultation.example.org\r\n\
+         Subject: Pregunta 2: remesas\r\n\
+         Date: Tue, 01 Feb 2022 09:00:00 +0000\r\n\
+         Message-ID: <madrid-1@madrid.example.es>\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         En respuesta a la pregunta 2, el Ayuntamiento de Madrid ha reducido el coste de \
+         las remesas gracias a acuerdos con entidades financieras locales y a programas \
+         de educación financiera para las familias migrantes.\r\n",
+    )
+    .expect("write");
+    at(&ws, T0)
+        .arg("ingest")
+        .arg("--maildir")
+        .arg(&maildir)
+        .ok();
+    send_at(&ws, T5);
+    let mail = sent_to(&ws, "ana.lopez@madrid.example.es", ".ack.");
+    let m = MessageParser::default().parse(&mail).expect("parses");
+    assert_eq!(
+        m.header("Content-Language").and_then(|h| h.as_text()),
+        Some("es")
+    );
+    let body = m.body_text(0).expect("text").replace("\r\n", "\n");
+    assert!(body.starts_with("Estimado/a participante:"), "{body}");
+    assert!(!body.contains("ana.lopez"), "{body}");
+    assert!(
+        body.trim_end().ends_with(
+            "Secretaría del Examen Regional\nRed de las Naciones Unidas sobre la Migración"
+        ),
+        "{body}"
+    );
+    assert!(
+        words(&body).contains("«Examen regional del Pacto Mundial sobre Migración»"),
+        "{body}"
+    );
+}
+
+/// A text's words joined by single spaces (lines wrap wherever the values fall; no-break
+/// spaces count as spaces).
+fn words(text: &str) -> String {
+    text.replace('\u{a0}', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The raw message sent to `to` whose Message-ID contains `kind` (".ack.", ".approved.").
+fn sent_to(ws: &Workspace, to: &str, kind: &str) -> Vec<u8> {
+    let dir = ws.data_dir().join("sent-mail");
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).expect("sent mail").flatten() {
+        let raw = std::fs::read(e.path()).expect("read");
+        let m = MessageParser::default().parse(&raw).expect("parses");
+        let addressed = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .is_some_and(|a| a == to);
+        if addressed && m.message_id().is_some_and(|id| id.contains(kind)) {
+            found.push(raw);
+        }
+    }
+    assert_eq!(found.len(), 1, "one {kind} message to {to}");
+    found.remove(0)
+}

@@ -78,7 +78,7 @@ fn acknowledgements_in_the_contributors_language_and_never_to_machines() {
         parsed
             .subject()
             .expect("subject")
-            .starts_with("Reçu : Réponse à la question 2"),
+            .starts_with("Accusé de réception\u{a0}: Réponse à la question 2"),
         "{:?}",
         parsed.subject()
     );
@@ -104,7 +104,7 @@ fn acknowledgements_in_the_contributors_language_and_never_to_machines() {
             .expect("parses")
             .subject()
             .expect("s")
-            .starts_with("Recibido:")
+            .starts_with("Acuse de recibo:")
     );
     // Portuguese is not a consultation language: English.
     let pt = mails
