@@ -47,7 +47,8 @@ pub fn decide(
     let p = moderate::plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
     if !dry_run {
         let rules = Rules::compile(store.sender_rules()?);
-        let notice = notify::decision_mail(config, &rules, &before, &p.after, now);
+        let told = store.last_told(id)?;
+        let notice = notify::decision_mail(config, &rules, (&before, &p.after), told.as_ref(), now);
         crashpoint::hit("before-decision");
         store.replace(
             &before,

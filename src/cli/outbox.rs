@@ -63,6 +63,7 @@ struct EntryView<'a> {
     sent_at: Option<String>,
     last_error: Option<&'a str>,
     cancelled: Option<&'a str>,
+    corrects: Option<String>,
     message_id: &'a str,
 }
 
@@ -153,6 +154,7 @@ impl Outbox {
                     sent_at: e.sent_at.map(|t| t.to_string()),
                     last_error: e.last_error.as_deref(),
                     cancelled: e.cancelled.as_deref(),
+                    corrects: e.corrects.map(|t| t.to_string()),
                     message_id: &e.message_id,
                 })
                 .collect();
@@ -188,7 +190,10 @@ impl Outbox {
                     (Some(x), _) | (None, Some(x)) => format!(" — {}", safe_line(x)),
                     (None, None) if e.status == OutboxStatus::Pending && e.next_attempt > now =>
                         format!(" — due {}", e.next_attempt.strftime("%Y-%m-%d %H:%M UTC")),
-                    (None, None) => String::new(),
+                    (None, None) => match e.corrects {
+                        Some(t) => format!(" — replaces the notice of {}", t.strftime("%Y-%m-%d")),
+                        None => String::new(),
+                    },
                 }
             )?;
         }

@@ -159,4 +159,8 @@ pub struct OutboxEntry {
     /// Why it was cancelled (with [`OutboxStatus::Cancelled`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<String>,
+    /// For a decision notice that reverses one already sent: when that one was sent (the
+    /// notice says it replaces it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<Timestamp>,
 }

@@ -38,7 +38,7 @@ pub fn render(
             templates.render(entry.kind, lang, &digest)
         }
         (kind, Some(s)) => {
-            let notice = notice(config, s, entry.reason.as_deref(), lang);
+            let notice = notice(config, s, entry.reason.as_deref(), entry.corrects, lang);
             templates.render(kind, lang, &notice)
         }
         (kind, None) => Err(crate::Error::Input(format!(
@@ -76,10 +76,20 @@ pub struct Notice {
     /// How the message is signed: the space's `signature` in the language, or "The
     /// moderation team" and the title.
     pub signature: String,
+    /// For a decision that reverses one already sent: the date of the message it replaces
+    /// ("3 December 2026"), else "".
+    pub corrects: String,
 }
 
-/// The notice's values for a submission in `lang`.
-pub fn notice(config: &Config, s: &Submission, reason: Option<&str>, lang: Lang) -> Notice {
+/// The notice's values for a submission in `lang`; `corrects`, when the notice reverses
+/// a decision notice sent before, is when that one was sent.
+pub fn notice(
+    config: &Config,
+    s: &Submission,
+    reason: Option<&str>,
+    corrects: Option<jiff::Timestamp>,
+    lang: Lang,
+) -> Notice {
     let space = space_of(config, s);
     let title = space.title_in(lang).to_string();
     let author = greetable_name(s).unwrap_or_default().to_string();
@@ -109,6 +119,9 @@ pub fn notice(config: &Config, s: &Submission, reason: Option<&str>, lang: Lang)
             .filter(|d| d.state == crate::model::State::Rejected)
             .and_then(|d| d.code)
             .map(|c| c.to_string())
+            .unwrap_or_default(),
+        corrects: corrects
+            .map(|t| long_date(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang))
             .unwrap_or_default(),
     }
 }
@@ -414,7 +427,14 @@ pub fn preview(
         (MailKind::Digest, _) => {
             templates.render(kind, lang, &digest(store, config, arrivals, lang)?)
         }
-        (_, Some(s)) => templates.render(kind, lang, &notice(config, s, reason, lang)),
+        (_, Some(s)) => {
+            // As it would go out now: reversing the last decision notice sent, it says so.
+            let corrects = store
+                .last_told(s.id)?
+                .filter(|told| told.kind != kind && kind != MailKind::Ack)
+                .map(|told| told.sent_at.unwrap_or(told.created));
+            templates.render(kind, lang, &notice(config, s, reason, corrects, lang))
+        }
         (_, None) => Err(crate::Error::Input(format!(
             "a preview of {} needs a submission: pass --id N",
             kind.as_str()
@@ -455,6 +475,7 @@ pub fn sample(kind: MailKind) -> minijinja::Value {
             reason: "off-topic".into(),
             code: "off-topic".into(),
             signature: "The moderation team\nSpace".into(),
+            corrects: "3 December 2026".into(),
         })),
     }
 }

@@ -35,6 +35,8 @@ pub struct OutboxDraft {
     pub created: jiff::Timestamp,
     /// Not sent before this time (a decision's undo window).
     pub due: jiff::Timestamp,
+    /// When the decision notice this one reverses was sent, if it reverses one.
+    pub corrects: Option<jiff::Timestamp>,
 }
 
 /// Our Message-ID for outbox message number `seq` of `kind` about `submission` (fixed when
@@ -70,6 +72,7 @@ impl Outgoing for OutboxDraft {
             last_error: None,
             sent_at: None,
             cancelled: None,
+            corrects: draft.corrects,
         }
     }
 }
@@ -103,6 +106,7 @@ pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> O
             domain: domain(config),
             created: s.received,
             due: s.received,
+            corrects: None,
         }),
         min_interval_secs: (n.ack_interval_hours * 3600) as i64,
     })
@@ -111,11 +115,17 @@ pub fn ack_request(config: &Config, s: &Submission, parsed: &ParsedMessage) -> O
 /// The message a decision sends, if any: a final approval or a rejection of a submission
 /// that may be answered (see [`why_silent_now`]: `rules` are the sender rules as they
 /// are now). Partial approvals (peer review), releases, edits and reopenings send nothing.
+///
+/// `told` is the last decision notice the contributor was sent ([`Store::last_told`]):
+/// after a reopening, a decision with the same outcome sends nothing (they know it
+/// already), and one that reverses it says that it replaces the earlier message, so the
+/// contributor never holds two notices that contradict each other without being told
+/// which one stands.
 pub fn decision_mail(
     config: &Config,
     rules: &Rules,
-    before: &Submission,
-    after: &Submission,
+    (before, after): (&Submission, &Submission),
+    told: Option<&OutboxEntry>,
     now: Timestamp,
 ) -> Option<OutboxDraft> {
     if !config.notify.notify_decisions || before.state == after.state {
@@ -134,6 +144,9 @@ pub fn decision_mail(
     if why_silent_now(config, rules, after).is_some() {
         return None;
     }
+    if told.is_some_and(|t| t.kind == kind) {
+        return None;
+    }
     Some(OutboxDraft {
         kind,
         submission: Some(after.id),
@@ -148,6 +161,7 @@ pub fn decision_mail(
                 config.notify.decision_delay_minutes.min(7 * 24 * 60) as i64,
             ))
             .unwrap_or(now),
+        corrects: told.map(|t| t.sent_at.unwrap_or(t.created)),
     })
 }
 
@@ -170,6 +184,7 @@ pub fn digest_mail(
         domain: domain(config),
         created: now,
         due: now,
+        corrects: None,
     })
 }
 

@@ -317,6 +317,7 @@ mod tests {
                 domain: "example.org".into(),
                 created: Timestamp::UNIX_EPOCH,
                 due: Timestamp::UNIX_EPOCH,
+                corrects: None,
             })
             .expect("queued");
         let templates = Templates::load(None).expect("templates");

@@ -76,6 +76,7 @@ pub fn variables(kind: MailKind) -> &'static [&'static str] {
             "reason",
             "code",
             "signature",
+            "corrects",
         ],
     }
 }

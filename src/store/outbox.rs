@@ -9,7 +9,7 @@ use sled::transaction::ConflictableTransactionError::Abort;
 use super::codec::{Codec, Kind};
 use super::encoding::{Abortable, decode, encode_as, next_counter, store_err, tx_err};
 use super::{Store, audit_entry};
-use crate::model::{AuditEntry, OutboxEntry, OutboxStatus, RECORD_VERSION, SubmissionId};
+use crate::model::{AuditEntry, MailKind, OutboxEntry, OutboxStatus, RECORD_VERSION, SubmissionId};
 use crate::{Error, Result};
 
 /// A message the store queues with a change: `notify` says what it is, the store gives it
@@ -100,14 +100,43 @@ impl Store {
             .map_err(tx_err)
     }
 
-    /// Records a delivery attempt's outcome.
+    /// Records a delivery attempt's outcome. A decision notice the server accepted becomes,
+    /// in the same transaction, what the contributor was last told of their submission
+    /// ([`Store::last_told`]).
     pub fn update_outbox(&self, entry: &OutboxEntry) -> Result<()> {
-        self.outbox
-            .insert(
-                entry.seq.to_be_bytes(),
-                encode_as(&self.codec, Kind::Outbox, entry),
-            )
-            .map_err(store_err)?;
-        Ok(())
+        let told = match (entry.status, entry.kind, entry.submission) {
+            (OutboxStatus::Sent, MailKind::Approved | MailKind::Rejected, Some(id)) => Some(id),
+            _ => None,
+        };
+        (&self.outbox, &self.meta)
+            .transaction(|(outbox, meta)| {
+                outbox.insert(
+                    &entry.seq.to_be_bytes(),
+                    encode_as(&self.codec, Kind::Outbox, entry),
+                )?;
+                if let Some(id) = told {
+                    meta.insert(told_key(id).as_bytes(), &entry.seq.to_be_bytes())?;
+                }
+                Ok(())
+            })
+            .map_err(tx_err)
     }
+
+    /// The last decision notice the contributor of `id` was sent (an approval or a
+    /// rejection the server accepted), if any: a later decision that reverses it says so,
+    /// one that repeats it sends nothing.
+    pub fn last_told(&self, id: SubmissionId) -> Result<Option<OutboxEntry>> {
+        let Some(seq) = self.meta.get(told_key(id).as_bytes()).map_err(store_err)? else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.outbox.get(&seq).map_err(store_err)? else {
+            return Ok(None);
+        };
+        decode(&self.codec, "outbox entry", &bytes).map(Some)
+    }
+}
+
+/// Where the last decision notice sent about a submission is in the outbox (`meta`).
+fn told_key(id: SubmissionId) -> String {
+    format!("told:{}", id.0)
 }

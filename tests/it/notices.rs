@@ -130,6 +130,87 @@ fn approve_reopen_approve_sends_one_approval() {
     assert_eq!(notices_to_sarah(&ws), ["approved"]);
 }
 
+/// After the window, what Sarah was told stands: reopening and approving again sends
+/// nothing more.
+#[test]
+fn after_the_window_deciding_the_same_again_sends_nothing() {
+    let ws = consultation();
+    at(&ws, T0).args(["approve", "1"]).ok();
+    send_at(&ws, T11);
+    assert_eq!(notices_to_sarah(&ws), ["approved"]);
+    let later = "2022-02-02T09:00:00Z";
+    at(&ws, later)
+        .args(["reopen", "1", "--reason", "check the affiliation"])
+        .ok();
+    at(&ws, later).args(["approve", "1"]).ok();
+    send_at(&ws, "2022-02-02T10:00:00Z");
+    assert_eq!(notices_to_sarah(&ws), ["approved"], "told once");
+    assert_eq!(outbox_for_sarah(&ws).len(), 1, "nothing else queued");
+}
+
+/// After the window, a reversal is one notice that says which message it replaces (by
+/// its date), each time the outcome is reversed; never a bare second verdict.
+#[test]
+fn reversing_a_decision_already_sent_says_which_message_it_replaces() {
+    let ws = consultation();
+    at(&ws, T0).args(["approve", "1"]).ok();
+    send_at(&ws, T11);
+    let day3 = "2022-02-03T09:00:00Z";
+    at(&ws, day3)
+        .args(["reopen", "1", "--reason", "not an answer to the question"])
+        .ok();
+    at(&ws, day3)
+        .args(["reject", "1", "--reason-code", "off-topic"])
+        .ok();
+    send_at(&ws, "2022-02-03T09:11:00Z");
+    assert_eq!(notices_to_sarah(&ws), ["approved", "rejected"]);
+    let rejection = words(&body_to_sarah(&ws, "rejected"));
+    assert!(
+        rejection.contains(
+            "This message replaces our message of 1 February 2022 about this contribution: \
+             the moderators have reconsidered their decision."
+        ),
+        "{rejection}"
+    );
+    let first = words(&body_to_sarah(&ws, "approved"));
+    assert!(!first.contains("replaces"), "{first}");
+
+    let day5 = "2022-02-05T09:00:00Z";
+    at(&ws, day5)
+        .args(["reopen", "1", "--reason", "it does answer question 1"])
+        .ok();
+    at(&ws, day5).args(["approve", "1"]).ok();
+    send_at(&ws, "2022-02-05T09:11:00Z");
+    assert_eq!(notices_to_sarah(&ws), ["approved", "approved", "rejected"]);
+    let entries = outbox_for_sarah(&ws);
+    let last = entries.last().expect("the second approval");
+    assert_eq!(last["status"], "sent");
+    assert_eq!(last["corrects"], "2022-02-03T09:11:00Z", "{last}");
+}
+
+/// The text of the one decision notice of `kind` sent to Sarah Doyel (the first one sent,
+/// when there are several).
+fn body_to_sarah(ws: &Workspace, kind: &str) -> String {
+    let dir = ws.data_dir().join("sent-mail");
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).expect("sent mail").flatten() {
+        let raw = std::fs::read(e.path()).expect("read");
+        let m = MessageParser::default().parse(&raw).expect("parses");
+        let id = m.message_id().unwrap_or_default().to_string();
+        if id.starts_with(&format!("hubmail.{kind}.1.")) {
+            let local = id.split('@').next().unwrap_or_default();
+            let seq: u64 = local
+                .rsplit('.')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("seq");
+            found.push((seq, m.body_text(0).expect("text").replace("\r\n", "\n")));
+        }
+    }
+    found.sort();
+    found.into_iter().next().expect("a notice of that kind").1
+}
+
 #[test]
 fn a_moderator_cancels_a_waiting_notice_by_hand_and_it_is_audited() {
     let ws = consultation();
