@@ -6,7 +6,9 @@
 //!
 //! [`Templates::load`] compiles every template once and refuses, naming the file, one
 //! that does not parse, lacks its subject line, or uses a variable its kind does not
-//! have, so a mistake shows when `watch` or `outbox --send` starts, not in a message.
+//! have, and an override directory with a file that is no template or a contributor's
+//! notice missing a language, so a mistake shows when `watch` or `outbox --send` starts,
+//! not in a message.
 //! Values are inserted as they are: a subject that contains `{{ reason }}` stays text.
 
 use std::collections::BTreeSet;
@@ -118,6 +120,9 @@ impl Templates {
             .build()
             .map_err(|e| Error::Setup(format!("the templates' syntax: {e}")))?;
         env.set_syntax(syntax);
+        if let Some(dir) = dir {
+            check_overrides(dir)?;
+        }
         for kind in KINDS {
             for lang in Lang::ALL {
                 let name = name(kind, lang);
@@ -242,6 +247,58 @@ fn french_spacing(text: &str) -> String {
 
 /// A template's text and where it came from: the override when there is one, else the
 /// built-in.
+/// Refuses an override directory that would mix texts: a file that is no template's
+/// (`ack.de.txt`, `acknowledgement.en.txt` would otherwise be ignored without a word),
+/// or a contributor's notice overridden in some languages but not all (a French
+/// contributor would get the built-in text while an English one gets the consultation's).
+/// The digest goes to the moderators in one language, so it may be overridden in one.
+fn check_overrides(dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("reading", dir, e))?;
+    let mut present = BTreeSet::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("reading", dir, e))?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with('.') || !file.ends_with(".txt") {
+            continue;
+        }
+        let stem = file.trim_end_matches(".txt");
+        if !BUILTIN.iter().any(|(n, _)| *n == stem) {
+            return Err(Error::Setup(format!(
+                "template {}: not a template hubmail has (they are KIND.LANG.txt: {})",
+                entry.path().display(),
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| format!("{n}.txt"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        present.insert(stem.to_string());
+    }
+    for kind in KINDS.into_iter().filter(|k| *k != MailKind::Digest) {
+        let (given, missing): (Vec<_>, Vec<_>) = Lang::ALL
+            .into_iter()
+            .map(|l| name(kind, l))
+            .partition(|n| present.contains(n));
+        if !given.is_empty() && !missing.is_empty() {
+            return Err(Error::Setup(format!(
+                "templates in {}: {} is overridden in {} but not in {}: add {} so that every \
+                 contributor gets the consultation's text in their language",
+                dir.display(),
+                kind.as_str(),
+                given.join(", "),
+                missing.join(", "),
+                missing
+                    .iter()
+                    .map(|n| format!("{n}.txt"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn source(name: &str, dir: Option<&Path>) -> Result<(String, String)> {
     if let Some(dir) = dir {
         let path = dir.join(format!("{name}.txt"));
@@ -325,14 +382,23 @@ mod tests {
         assert!(filled.ends_with("20)\u{a0}?"), "{filled:?}");
     }
 
+    /// Writes an override of the acknowledgement in each language: `text` for `lang`,
+    /// a plain valid one for the others.
+    fn ack_overrides(dir: &Path, lang: &str, text: &str) {
+        for l in ["en", "fr", "es"] {
+            let body = if l == lang {
+                text
+            } else {
+                "Subject: Thanks\n\n{{ greeting }}"
+            };
+            std::fs::write(dir.join(format!("ack.{l}.txt")), body).expect("write");
+        }
+    }
+
     #[test]
     fn an_override_wins() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("ack.fr.txt"),
-            "Subject: Merci\n\nBonjour {{ author }}",
-        )
-        .expect("write");
+        ack_overrides(dir.path(), "fr", "Subject: Merci\n\nBonjour {{ author }}");
         let t = Templates::load(Some(dir.path())).expect("loads");
         let mut v = values(MailKind::Ack);
         v.insert("author", "Élodie".into());
@@ -379,11 +445,50 @@ mod tests {
         ];
         for (file, text, expected) in cases {
             let dir = tempfile::tempdir().expect("tempdir");
-            std::fs::write(dir.path().join(file), text).expect("write");
+            match file.strip_prefix("ack.") {
+                Some(rest) => ack_overrides(dir.path(), rest.trim_end_matches(".txt"), text),
+                None => std::fs::write(dir.path().join(file), text).expect("write"),
+            }
             let e = Templates::load(Some(dir.path()))
                 .expect_err(text)
                 .to_string();
             assert!(e.contains(file) && e.contains(expected), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn an_override_missing_a_language_or_misnamed_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for l in ["en", "fr"] {
+            std::fs::write(
+                dir.path().join(format!("rejected.{l}.txt")),
+                "Subject: x\n\n{{ reason }}",
+            )
+            .expect("write");
+        }
+        let e = Templates::load(Some(dir.path()))
+            .expect_err("es missing")
+            .to_string();
+        assert!(
+            e.contains("rejected is overridden in rejected.en, rejected.fr but not in rejected.es")
+                && e.contains("add rejected.es.txt"),
+            "{e}"
+        );
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("ack.de.txt"), "Subject: x\n\ny").expect("write");
+        let e = Templates::load(Some(dir.path()))
+            .expect_err("no German")
+            .to_string();
+        assert!(e.contains("ack.de.txt: not a template hubmail has"), "{e}");
+
+        // The digest goes to the moderators in one language: one override is enough.
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("digest.fr.txt"),
+            "Subject: Nouveautés\n\n{{ list }}",
+        )
+        .expect("write");
+        Templates::load(Some(dir.path())).expect("a digest in one language loads");
     }
 }

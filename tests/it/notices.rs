@@ -609,3 +609,78 @@ fn sent_to(ws: &Workspace, to: &str, kind: &str) -> Vec<u8> {
     assert_eq!(found.len(), 1, "one {kind} message to {to}");
     found.remove(0)
 }
+
+/// A consultation's own templates (`[notify] templates_dir`) are what goes out; a
+/// template that uses a variable its kind lacks, or an override missing a language, stops
+/// `outbox --send` before anything is sent, naming the file.
+#[test]
+fn a_consultation_s_own_templates_are_sent_and_a_bad_one_stops_the_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (lang, subject) in [("en", "Received"), ("fr", "Reçu"), ("es", "Recibido")] {
+        std::fs::write(
+            dir.path().join(format!("ack.{lang}.txt")),
+            format!(
+                "Subject: {subject} #{{{{ id }}}}\n\n{{{{ greeting }}}}\n\n{{{{ signature }}}}\n"
+            ),
+        )
+        .expect("write");
+    }
+    let text = std::fs::read_to_string(repo().join("fixtures/hubmail.toml")).expect("config");
+    let text = text.replace(
+        "decision_delay_minutes = 0",
+        &format!(
+            "decision_delay_minutes = 0\ntemplates_dir = {:?}",
+            dir.path().display().to_string()
+        ),
+    );
+    let ws = Workspace::with_config_text(&text);
+    let maildir = ws.fixture_maildir();
+    at(&ws, T0)
+        .arg("ingest")
+        .arg("--maildir")
+        .arg(&maildir)
+        .ok();
+    // Ingest queues; a broken template now must stop the sending, not one message.
+    std::fs::write(
+        dir.path().join("ack.es.txt"),
+        "Subject: Recibido {{ autor }}\n\n{{ greeting }}\n",
+    )
+    .expect("write");
+    let out = at(&ws, T0).args(["outbox", "--send"]).output();
+    assert!(!out.status.success(), "a bad template stops the start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ack.es.txt") && err.contains("uses autor"),
+        "{err}"
+    );
+    let sent = ws.data_dir().join("sent-mail");
+    assert!(
+        crate::util::files_in(&sent).is_empty(),
+        "nothing was sent: {:?}",
+        crate::util::files_in(&sent)
+    );
+
+    std::fs::remove_file(dir.path().join("ack.es.txt")).expect("remove");
+    let out = at(&ws, T0).args(["outbox", "--send"]).output();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("add ack.es.txt"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("ack.es.txt"),
+        "Subject: Recibido #{{ id }}\n\n{{ greeting }}\n\n{{ signature }}\n",
+    )
+    .expect("write");
+    send_at(&ws, T0);
+    let fr = MessageParser::default()
+        .parse(&sent_to(
+            &ws,
+            "elodie.frechette@montreal.example.ca",
+            ".ack.",
+        ))
+        .map(|m| m.subject().unwrap_or_default().to_string())
+        .expect("parses");
+    assert_eq!(fr, "Reçu #2");
+}
