@@ -2,7 +2,8 @@
 //!
 //! Mail arrives from a [`mailbox`] source (Maildir, mbox, an MTA pipe); [`parse`] turns
 //! the bytes into an owned message; [`classify`] sets aside auto-replies and bounces;
-//! [`trim`] separates the contribution from quoted mail and signatures; [`lang`] detects
+//! [`trim`] separates the contribution from quoted mail and signatures; [`author`] reads
+//! who signed it and for which organisation; [`lang`] detects
 //! English, French or Spanish; [`route`] finds the discussion question; [`ingest`] writes
 //! the result to the [`store`] (sled, the source of truth) in one transaction and only then
 //! lets the source release the message; the [`index`] (tantivy) follows the store and can
@@ -11,6 +12,7 @@
 // No unsafe code in the library (the binary sets the allocator's options, `src/main.rs`).
 #![forbid(unsafe_code)]
 
+pub mod author;
 pub mod check;
 pub mod classify;
 pub mod clock;

@@ -1,5 +1,5 @@
-//! Separates the contribution from quoted earlier mail and the signature, and finds the
-//! author's affiliation.
+//! Separates the contribution from quoted earlier mail and the signature (who signed it
+//! is [`crate::author`]'s reading).
 //!
 //! Over-trimming is the complaint users have of such tools, so the rules are conservative
 //! and lossless: whatever is cut is returned (`quoted`, `signature`), and when trimming
@@ -220,127 +220,6 @@ fn join_trimmed(lines: &[&str]) -> String {
     lines.join("\n").trim_matches('\n').trim_end().to_string()
 }
 
-static VALEDICTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^\s*(best|kind|warm|with best)?\s*(regards|wishes)\s*,?\s*$|^\s*(sincerely|thank you|thanks|many thanks|yours)\s*(sincerely|faithfully|truly)?\s*,?\s*$|^\s*(cordialement|bien (à|a) vous|bien cordialement|salutations|meilleures salutations|sinc(è|e)rement)\s*,?\s*$|^\s*(saludos|atentamente|un saludo|saludos cordiales|cordialmente|muchas gracias|gracias)\s*,?\s*$",
-    )
-    .expect("valid regex")
-});
-
-static NOT_AN_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)@|https?://|www\.|\+?\d[\d\s().-]{6,}|^(tel|phone|mobile|fax|tél|email|e-mail)\b",
-    )
-    .expect("valid regex")
-});
-
-/// A display name and affiliation taken apart: "Sarah Doyel, IOM" or "Sarah Doyel (IOM)".
-pub fn split_display_name(display: &str) -> (String, Option<String>) {
-    let display = display.trim();
-    if let Some(open) = display.rfind(" (")
-        && display.ends_with(')')
-    {
-        let org = display[open + 2..display.len() - 1].trim();
-        if !org.is_empty() && !org.contains('@') {
-            return (display[..open].trim().to_string(), Some(org.to_string()));
-        }
-    }
-    // "Doyel, Sarah" (surname first) has a single word on each side: not an affiliation.
-    if let Some((name, org)) = display.split_once(", ") {
-        let org = org.trim();
-        let name = name.trim();
-        let looks_like_surname_first = !name.contains(' ')
-            && !org.contains(' ')
-            && org.chars().next().is_some_and(char::is_lowercase);
-        if !org.is_empty() && name.contains(' ') && !looks_like_surname_first {
-            return (name.to_string(), Some(org.to_string()));
-        }
-        if !org.is_empty()
-            && !name.is_empty()
-            && org.chars().all(|c| c.is_uppercase() || !c.is_alphabetic())
-        {
-            return (name.to_string(), Some(org.to_string()));
-        }
-    }
-    (display.to_string(), None)
-}
-
-/// Finds an organisation line in a signature or a closing block: the line after the
-/// author's name, when it is not a phone number, address or URL.
-pub fn affiliation_from_text(signature: &str, contribution: &str, name: &str) -> Option<String> {
-    let candidates = [
-        signature,
-        closing_block(contribution),
-        last_lines(contribution, 4),
-    ];
-    let name_lower = name.trim().to_lowercase();
-    for block in candidates {
-        let lines: Vec<&str> = block
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && *l != "--")
-            .collect();
-        let Some(name_at) = lines.iter().position(|l| {
-            !name_lower.is_empty() && {
-                let l = l.to_lowercase();
-                l == name_lower || l.starts_with(&format!("{name_lower},"))
-            }
-        }) else {
-            continue;
-        };
-        // "Sarah Doyel, IOM" on the name line itself.
-        if let (_, Some(org)) = split_display_name(lines[name_at]) {
-            return Some(org);
-        }
-        if let Some(next) = lines.get(name_at + 1) {
-            let next = next.trim();
-            let looks_like_org = next.chars().count() <= 100
-                && !NOT_AN_ORGANISATION.is_match(next)
-                && next.chars().next().is_some_and(char::is_alphabetic);
-            if looks_like_org {
-                return Some(next.to_string());
-            }
-        }
-    }
-    None
-}
-
-/// The last `n` lines of a text.
-fn last_lines(text: &str, n: usize) -> &str {
-    let start = text
-        .char_indices()
-        .rev()
-        .filter(|(_, c)| *c == '\n')
-        .nth(n - 1)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(0);
-    &text[start..]
-}
-
-/// The lines after a valediction ("Best regards,") at the end of the contribution.
-fn closing_block(contribution: &str) -> &str {
-    let tail_start = contribution
-        .char_indices()
-        .rev()
-        .filter(|(_, c)| *c == '\n')
-        .nth(6)
-        .map(|(i, _)| i)
-        .unwrap_or(0);
-    let tail = &contribution[tail_start..];
-    let mut offset = None;
-    let mut pos = 0;
-    for line in tail.split_inclusive('\n') {
-        if VALEDICTION.is_match(line.trim_end()) {
-            offset = Some(pos + line.len());
-        }
-        pos += line.len();
-    }
-    match offset {
-        Some(o) => &tail[o..],
-        None => "",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -421,35 +300,5 @@ mod tests {
     fn all_quoted_keeps_everything() {
         let text = "> only a quote\n> here";
         assert_eq!(trim(text).contribution, text);
-    }
-
-    #[test]
-    fn display_name_affiliations() {
-        assert_eq!(
-            split_display_name("Sarah Doyel, IOM"),
-            ("Sarah Doyel".into(), Some("IOM".into()))
-        );
-        assert_eq!(
-            split_display_name("Juan Pérez (Ciudad de México)"),
-            ("Juan Pérez".into(), Some("Ciudad de México".into()))
-        );
-        assert_eq!(
-            split_display_name("Doyel, Sarah"),
-            ("Doyel, Sarah".into(), None)
-        );
-    }
-
-    #[test]
-    fn affiliation_after_name_in_closing_block() {
-        let body =
-            "Text.\n\nBest regards,\nAmina Diallo\nMinistry of Labour, Senegal\n+221 33 000 00 00";
-        assert_eq!(
-            affiliation_from_text("", body, "Amina Diallo").as_deref(),
-            Some("Ministry of Labour, Senegal")
-        );
-        assert_eq!(
-            affiliation_from_text("", "Text.\nAmina Diallo\n+221 33 000 00 00", "Amina Diallo"),
-            None
-        );
     }
 }

@@ -89,12 +89,11 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
             .map(|r| format!(" — {}", safe_line(r)))
             .unwrap_or_default()
     )?;
-    let affiliation = s
-        .author
-        .affiliation
-        .as_deref()
-        .map(|a| format!(", {}", safe_line(a)))
-        .unwrap_or_default();
+    let affiliation = match (&s.author.affiliation, &s.author.department) {
+        (Some(a), Some(d)) => format!(", {} ({})", safe_line(a), safe_line(d)),
+        (Some(a), None) => format!(", {}", safe_line(a)),
+        _ => String::new(),
+    };
     writeln!(
         out,
         "From:      {}{} <{}>",
@@ -132,6 +131,9 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         .map(|r| format!(" ({})", safe_line(r)))
         .unwrap_or_default();
     writeln!(out, "Question:  {question}{routed}")?;
+    if let Some(parent) = s.parent {
+        writeln!(out, "Replies to: #{parent} ('hubmail show {parent}')")?;
+    }
     if !s.objectives.is_empty() {
         let list: Vec<String> = s.objectives.iter().map(u8::to_string).collect();
         writeln!(out, "Objectives: {}", list.join(", "))?;

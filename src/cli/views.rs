@@ -10,6 +10,8 @@ pub struct AuthorView<'a> {
     pub name: &'a str,
     pub address: &'a str,
     pub affiliation: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<&'a str>,
 }
 
 /// One row of `hubmail queue --json`.
@@ -53,6 +55,7 @@ fn author(s: &Submission) -> AuthorView<'_> {
         name: &s.author.name,
         address: &s.author.address,
         affiliation: s.author.affiliation.as_deref(),
+        department: s.author.department.as_deref(),
     }
 }
 
@@ -88,6 +91,8 @@ pub struct SubmissionView<'a> {
     pub space: Option<&'a str>,
     pub question: Option<u32>,
     pub routed_by: Option<&'a str>,
+    /// The earlier contribution this one replies to.
+    pub parent: Option<u64>,
     pub objectives: &'a [u8],
     pub body: &'a str,
     pub quoted: &'a str,
@@ -152,6 +157,7 @@ impl<'a> SubmissionView<'a> {
             space: s.question.as_ref().map(|q| q.space.as_str()),
             question: s.question.as_ref().map(|q| q.number),
             routed_by: s.routed_by.as_deref(),
+            parent: s.parent.map(|p| p.0),
             objectives: &s.objectives,
             body: &s.body,
             quoted: &s.quoted,

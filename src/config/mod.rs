@@ -140,6 +140,9 @@ pub struct ModerationConfig {
     pub moderators: Vec<String>,
     /// The moderator name used when `--moderator` is not given (else `$USER`).
     pub default_moderator: Option<String>,
+    /// Flag a sender's first message `first-time-sender` (off: on a new consultation every
+    /// message would carry it, and a flag on everything tells no one anything).
+    pub flag_first_time: bool,
 }
 
 impl Default for ModerationConfig {
@@ -148,6 +151,7 @@ impl Default for ModerationConfig {
             approvals_required: 1,
             moderators: Vec::new(),
             default_moderator: None,
+            flag_first_time: false,
         }
     }
 }

@@ -8,28 +8,31 @@ use crate::model::{
 };
 use crate::parse::ParsedMessage;
 use crate::policy::Rules;
-use crate::{classify, lang, route, trim};
+use crate::{author, classify, lang, route, trim};
 use stages::Stage;
 
 /// Fills a submission from a parsed message: the pure part of the pipeline.
 pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut Submission) {
     s.headers = parsed.headers.clone();
     s.subject = parsed.subject.clone();
+    // The display name's reading; the signature's is added once the text is trimmed.
     let display = parsed.from_name.clone().unwrap_or_default();
-    let (name, affiliation) = trim::split_display_name(&display);
+    let address = parsed.from_address.clone().unwrap_or_default();
+    let from_display = author::read(&display, &address, &trim::TrimmedBody::default());
     s.author = Author {
-        name: if name.is_empty() {
-            parsed
-                .from_address
-                .as_deref()
-                .and_then(|a| a.split('@').next())
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            name
-        },
-        address: parsed.from_address.clone().unwrap_or_default(),
-        affiliation,
+        // Without a person's name: what the display says (an organisation's), else the
+        // local part.
+        name: from_display.name.unwrap_or_else(|| {
+            let display = display.trim().trim_matches('"');
+            if display.is_empty() || display.contains('@') {
+                local_part(&address).to_string()
+            } else {
+                display.to_string()
+            }
+        }),
+        address,
+        affiliation: from_display.affiliation,
+        department: None,
     };
     s.body_source = parsed.body_source.as_str().into();
     s.attachments = parsed
@@ -96,10 +99,13 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
     }
 
     let trimmed = trim::trim(&parsed.text);
-    if s.author.affiliation.is_none() {
-        s.author.affiliation =
-            trim::affiliation_from_text(&trimmed.signature, &trimmed.contribution, &s.author.name);
+    let signed = author::read(&display, &s.author.address, &trimmed);
+    if let Some(name) = signed.name {
+        s.author.name = name;
     }
+    // An organisation's own mail ("Remittance Bank" and no person) names it once.
+    s.author.affiliation = signed.affiliation.filter(|a| *a != s.author.name);
+    s.author.department = signed.department;
     s.body = trimmed.contribution;
     s.quoted = trimmed.quoted;
     s.signature = trimmed.signature;
@@ -126,7 +132,7 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
             recipients.push(v.trim().to_lowercase());
         }
     }
-    let routed = route::route(config, &s.subject, &recipients, &reply_ids);
+    let routed = route::route(config, (&s.subject, &s.body), &recipients, &reply_ids);
     s.question = routed.question;
     s.routed_by = routed.how;
     s.objectives = route::objectives(&[&s.subject, &s.body]);
@@ -149,4 +155,10 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
             ));
         }
     }
+}
+
+/// What ingestion calls a sender without a name: their address's local part ("ana.lopez"),
+/// which notices never greet (`notify::compose::greetable_name`).
+fn local_part(address: &str) -> &str {
+    address.split('@').next().unwrap_or_default()
 }

@@ -45,6 +45,7 @@ fn bare_submission(
         other_langs: Vec::new(),
         question: None,
         routed_by: None,
+        parent: None,
         objectives: Vec::new(),
         body: String::new(),
         quoted: String::new(),
@@ -247,12 +248,14 @@ fn prepare_bytes(
     let pending = submission.state == State::Pending;
     let content_key = (pending && !submission.body.is_empty())
         .then(|| content_key(&submission.author.address, &submission.body));
-    let first_time_flag = (pending && !submission.author.address.is_empty()).then(|| {
-        Flag::new(
-            FlagKind::FirstTimeSender,
-            format!("first message from {}", submission.author.address),
-        )
-    });
+    let first_time_flag =
+        (config.moderation.flag_first_time && pending && !submission.author.address.is_empty())
+            .then(|| {
+                Flag::new(
+                    FlagKind::FirstTimeSender,
+                    format!("first message from {}", submission.author.address),
+                )
+            });
 
     let mut blobs = Vec::new();
     for (attachment, parsed_attachment) in submission

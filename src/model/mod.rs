@@ -208,6 +208,10 @@ pub struct Author {
     pub address: String,
     /// Organisation, when the sender gives one ("IOM").
     pub affiliation: Option<String>,
+    /// The department, unit or office within the organisation, when the signature gives
+    /// both ("Migration Directorate").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
 }
 
 /// A discussion question a submission answers.
@@ -304,6 +308,9 @@ pub struct Submission {
     pub question: Option<QuestionRef>,
     /// How it was routed (e.g. "subject tag `[Q2]`"), or why it was not.
     pub routed_by: Option<String>,
+    /// The earlier contribution this one replies to (by In-Reply-To or References).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<SubmissionId>,
     /// Global Compact for Migration objectives mentioned (1–23).
     pub objectives: Vec<u8>,
     /// The contribution text.
@@ -518,6 +525,7 @@ impl Submission {
                 name: "A".into(),
                 address: "a@x.org".into(),
                 affiliation: None,
+                department: None,
             },
             headers: MailHeaders::default(),
             lang: Some(Lang::Fr),
@@ -525,6 +533,7 @@ impl Submission {
             other_langs: vec![],
             question: None,
             routed_by: None,
+            parent: None,
             objectives: vec![],
             body: "text".into(),
             quoted: String::new(),

@@ -225,6 +225,7 @@ impl Store {
         let mut record = new.submission.clone();
         record.id = id;
         record.v = RECORD_VERSION;
+        self.link_to_parent(t, keys, &mut record)?;
         let address = record.author.address.as_bytes();
         let earlier_from_sender = if address.is_empty() {
             None
@@ -302,6 +303,61 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Links a reply to the earlier contribution it answers (the first of its In-Reply-To,
+    /// then its References from the newest, that the store holds) and, when it names no
+    /// question of its own, routes it where that one went.
+    fn link_to_parent(
+        &self,
+        t: &ArrivalTrees<'_>,
+        keys: &KeyView<'_>,
+        record: &mut Submission,
+    ) -> Abortable<()> {
+        let replied_to: Vec<String> = reply_ids(record).cloned().collect();
+        for mid in replied_to {
+            let Some(bytes) = keys.get(KeyTree::ByMessageId, mid.as_bytes())? else {
+                continue;
+            };
+            let parent = id_from(&bytes).map_err(Abort)?;
+            if parent == record.id {
+                continue;
+            }
+            record.parent = Some(parent);
+            if record.question.is_none()
+                && let Some(bytes) = t.submissions.get(key(parent))?
+            {
+                let earlier: Submission =
+                    decode(&self.codec, &format!("submission {parent}"), &bytes).map_err(Abort)?;
+                if let Some(q) = earlier.question {
+                    let why = record.routed_by.take();
+                    record.question = Some(q);
+                    record.routed_by = Some(match why {
+                        Some(why) => {
+                            format!("a reply to #{parent} <{mid}>, where that one went ({why})")
+                        }
+                        None => format!("a reply to #{parent} <{mid}>, where that one went"),
+                    });
+                }
+            }
+            return Ok(());
+        }
+        Ok(())
+    }
+}
+
+/// How many of a message's References are looked up for the contribution it replies to:
+/// the newest, which name its parent; a hostile header with thousands costs nothing more.
+const REFERENCES_LOOKED_UP: usize = 20;
+
+/// The Message-IDs a submission replies to, nearest first.
+fn reply_ids(s: &Submission) -> impl Iterator<Item = &String> {
+    s.headers
+        .in_reply_to
+        .iter()
+        .take(REFERENCES_LOOKED_UP)
+        .chain(s.headers.references.iter().rev().take(REFERENCES_LOOKED_UP))
+}
+
 /// The trees an arrival writes, inside one transaction.
 pub(super) struct ArrivalTrees<'a> {
     submissions: &'a TransactionalTree,
@@ -327,6 +383,9 @@ pub(super) fn keys_looked_up(new: &NewSubmission) -> Vec<(KeyTree, Vec<u8>)> {
     }
     if let Some(ck) = &new.content_key {
         keys.push((KeyTree::ByContent, ck.clone().into_bytes()));
+    }
+    for mid in reply_ids(&new.submission) {
+        keys.push((KeyTree::ByMessageId, mid.clone().into_bytes()));
     }
     keys.push((
         KeyTree::Senders,

@@ -131,6 +131,7 @@ impl ListingRow {
             other_langs: Vec::new(),
             question: self.question,
             routed_by: None,
+            parent: None,
             objectives: Vec::new(),
             body: String::new(),
             quoted: String::new(),

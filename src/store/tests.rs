@@ -21,6 +21,7 @@ fn arrival(n: u32, message_id: &str) -> NewSubmission {
                 name: "A".into(),
                 address: "a@x.org".into(),
                 affiliation: None,
+                department: None,
             },
             headers: MailHeaders {
                 message_id: Some(message_id.into()),
@@ -31,6 +32,7 @@ fn arrival(n: u32, message_id: &str) -> NewSubmission {
             other_langs: vec![],
             question: None,
             routed_by: None,
+            parent: None,
             objectives: vec![],
             body: format!("text {n}"),
             quoted: String::new(),

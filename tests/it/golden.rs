@@ -19,6 +19,7 @@ struct Expected {
     author: Option<String>,
     author_address: Option<String>,
     affiliation: Option<String>,
+    department: Option<String>,
     subject: Option<String>,
     flags: Option<Vec<String>>,
     flag_why_contains: Option<String>,
@@ -156,6 +157,14 @@ fn every_fixture_matches_its_golden_expectation() {
             fail(format!(
                 "affiliation {} expected {aff:?}",
                 s["author"]["affiliation"]
+            ));
+        }
+        if let Some(department) = &exp.department
+            && s["author"]["department"] != *department
+        {
+            fail(format!(
+                "department {} expected {department:?}",
+                s["author"]["department"]
             ));
         }
         if let Some(flags) = &exp.flags {

@@ -20,6 +20,7 @@ mod pipe;
 mod publish;
 mod races;
 mod review;
+mod routing;
 mod search;
 mod sources;
 mod terminal;

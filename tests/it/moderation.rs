@@ -249,7 +249,7 @@ fn edit_through_a_scripted_editor_keeps_the_original_revision() {
     let ws = ingested(None);
     let editor = editor_script(
         &ws,
-        "sed -i -e 's/^Affiliation: IOM$/Affiliation: International Organization for Migration (IOM)/' \
+        "sed -i -e 's/^Affiliation: .*/Affiliation: International Organization for Migration (IOM)/' \
          -e 's/regular pathways/safe and regular pathways/' -e 's/^Question: .*/Question: 2/' \"$1\"",
     );
     let out = edit_first_with(&ws, &editor).ok();
@@ -271,7 +271,10 @@ fn edit_through_a_scripted_editor_keeps_the_original_revision() {
     );
     let original = &shown["revisions"][0];
     assert_eq!(original["number"], 1);
-    assert_eq!(original["affiliation"], "IOM");
+    assert_eq!(
+        original["affiliation"],
+        "International Organization for Migration"
+    );
     assert!(
         original["body"]
             .as_str()
@@ -585,4 +588,40 @@ fn mail_to_the_fixture_is_untouched_by_moderation() {
         raw,
         std::fs::read(fixture_mail().join("02-fr-latin1-qp-q2.eml")).expect("fixture")
     );
+}
+
+/// `first-time-sender` is a hold reason only where the consultation asks for it: on a new
+/// consultation every message would carry it.
+#[test]
+fn first_time_senders_are_flagged_only_when_the_config_asks() {
+    let flags = |ws: &Workspace, id: u64| -> Vec<String> {
+        ws.json(&["show", &id.to_string(), "--json"])["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .map(|f| {
+                f.as_str()
+                    .or(f["name"].as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let plain = ingested(None);
+    assert!(!flags(&plain, 1).contains(&"first-time-sender".to_string()));
+    let text =
+        std::fs::read_to_string(crate::util::repo().join("fixtures/hubmail.toml")).expect("config");
+    let text = if text.contains("[moderation]\n") {
+        text.replace("[moderation]\n", "[moderation]\nflag_first_time = true\n")
+    } else {
+        format!("{text}\n[moderation]\nflag_first_time = true\n")
+    };
+    let asked = ingested(Some(&text));
+    assert!(
+        flags(&asked, 1).contains(&"first-time-sender".to_string()),
+        "{:?}",
+        flags(&asked, 1)
+    );
+    // Grace Mwangi's resent message (#18) is not her first.
+    assert!(!flags(&asked, 18).contains(&"first-time-sender".to_string()));
 }
