@@ -18,7 +18,7 @@ use hubmail::moderate::{self, Action};
 use super::{Context, edit, output, show};
 
 /// Review the pending queue interactively, oldest first: a approve, r reject (asks for a
-/// reason), e edit, s skip, q quit, ? help.
+/// reason), n assign a question, e edit, s skip, q quit, ? help.
 #[derive(Debug, Args)]
 pub struct Review {}
 
@@ -26,6 +26,7 @@ const HELP: &str = "\
   a  approve (with peer review: add your approval)
   r  reject: then 1 off-topic, 2 duplicate, 3 language, 4 spam, 5 incomplete,
      t to type your own reason, Esc to cancel
+  n  assign it to a question: a number (in the first space), SPACE:NUMBER, or none
   e  edit the author, affiliation, subject, text or question in $EDITOR
   s  skip: leave it pending and go to the next one
   q  quit
@@ -74,7 +75,7 @@ impl Review {
                 show::print_human(&mut buf, &s, false)?;
                 term.write_str(&String::from_utf8_lossy(&buf))?;
                 term.write_str(&format!(
-                    "\nReview #{id}: [a]pprove [r]eject [e]dit [s]kip [q]uit [?] > "
+                    "\nReview #{id}: [a]pprove [r]eject [n] question [e]dit [s]kip [q]uit [?] > "
                 ))?;
                 term.flush()?;
                 let key = term.read_key()?;
@@ -91,6 +92,12 @@ impl Review {
                         }
                         None => Step::Stay,
                     },
+                    Key::Char('n') => {
+                        if let Some(action) = ask_question(ctx, &term)? {
+                            apply(ctx, &term, &s, action)?;
+                        }
+                        Step::Stay
+                    }
                     Key::Char('e') => {
                         match edit::edit_interactively(ctx, *id) {
                             Ok(summary) => term.write_line(&output::safe(&summary))?,
@@ -151,6 +158,24 @@ fn apply(ctx: &Context, term: &Term, seen: &Submission, action: Action) -> anyho
         Err(e) => {
             term.write_line(&output::safe(&format!("not done: {e}")))?;
             Ok(0)
+        }
+    }
+}
+
+/// Asks which question to assign; none when the moderator gives nothing or a question
+/// that does not exist (said so).
+fn ask_question(ctx: &Context, term: &Term) -> anyhow::Result<Option<Action>> {
+    term.write_str("Question (a number, SPACE:NUMBER or none; empty cancels): ")?;
+    let text = term.read_line()?;
+    if text.trim().is_empty() {
+        term.write_line("cancelled")?;
+        return Ok(None);
+    }
+    match moderate::parse_question(&ctx.config, text.trim()) {
+        Ok(question) => Ok(Some(Action::Assign { question })),
+        Err(e) => {
+            term.write_line(&output::safe(&format!("not assigned: {e}")))?;
+            Ok(None)
         }
     }
 }

@@ -39,7 +39,7 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
     // 1: shown, approved with 'a'.
     p.exp_string("[Q1] Priorities for GCM implementation")
         .expect("first submission shown");
-    p.exp_string("[a]pprove [r]eject [e]dit [s]kip [q]uit [?]")
+    p.exp_string("[a]pprove [r]eject [n] question [e]dit [s]kip [q]uit [?]")
         .expect("prompt");
     key(&mut p, "?");
     p.exp_string("to type your own reason").expect("help");
@@ -57,8 +57,21 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
     key(&mut p, "4");
     p.exp_string("rejected submission 2").expect("rejected");
 
-    // 3: skipped; 4: rejected with a typed reason; then quit at 5.
+    // 3: a question that does not exist is refused; assigned to question 2 with 'n',
+    // shown again with it, then skipped.
     p.exp_string("Pregunta 3").expect("third");
+    p.exp_string("[a]pprove").expect("prompt");
+    key(&mut p, "n");
+    p.exp_string("Question (a number").expect("asks which");
+    p.send_line("9").expect("send");
+    p.exp_string("has no question 9").expect("refused");
+    p.exp_string("[a]pprove").expect("prompt again");
+    key(&mut p, "n");
+    p.exp_string("Question (a number").expect("asks which");
+    p.send_line("2").expect("send");
+    p.exp_string("submission 3").expect("assigned");
+    p.exp_string("Question:  gcm-review question 2")
+        .expect("shown again, assigned");
     p.exp_string("[a]pprove").expect("prompt");
     key(&mut p, "s");
     p.exp_string("Remittances and mobile money")
@@ -91,6 +104,7 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
         "spam"
     );
     assert_eq!(state(&ws, 3), "pending");
+    assert_eq!(ws.json(&["show", "3", "--json"])["question"], 2);
     assert_eq!(
         ws.json(&["show", "4", "--json"])["decision"]["reason"],
         "Please send the full paper"
