@@ -39,6 +39,7 @@ pub fn decide(
     seen: Option<&Submission>,
 ) -> crate::Result<Applied> {
     moderate::check_moderator(config, moderator).map_err(Error::Refused)?;
+    let config = &*config.with_added_questions(&store.added_questions()?);
     let before = match seen {
         Some(s) if s.id == id => s.clone(),
         _ => store.get(id)?,

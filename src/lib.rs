@@ -3,7 +3,8 @@
 //! Mail arrives from a [`mailbox`] source (Maildir, mbox, an MTA pipe); [`parse`] turns
 //! the bytes into an owned message; [`classify`] sets aside auto-replies and bounces;
 //! [`trim`] separates the contribution from quoted mail and signatures; [`author`] reads
-//! who signed it and for which organisation; [`lang`] detects
+//! who signed it and for which organisation, and [`stakeholder`] what kind of stakeholder
+//! that is; [`lang`] detects
 //! English, French or Spanish; [`route`] finds the discussion question; [`ingest`] writes
 //! the result to the [`store`] (sled, the source of truth) in one transaction and only then
 //! lets the source release the message; the [`index`] (tantivy) follows the store and can
@@ -35,6 +36,7 @@ pub mod publish;
 pub mod retry;
 pub mod route;
 pub mod session;
+pub mod stakeholder;
 pub mod stats;
 pub mod store;
 pub mod trim;

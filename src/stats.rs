@@ -1,4 +1,5 @@
-//! Where the consultation stands: counts by state, language, question and flag, and the
+//! Where the consultation stands: counts by state, language, stakeholder type, question and
+//! flag (of every submission, or of one stakeholder type's), and the
 //! median time from receipt to a moderator's decision.
 //!
 //! The counts come from the listing (a small row per submission), not from the records;
@@ -10,7 +11,7 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::ingest::PIPELINE_ACTOR;
-use crate::model::State;
+use crate::model::{StakeholderType, State};
 use crate::store::Store;
 
 /// The figures `hubmail stats` shows (its `--json` contract).
@@ -22,6 +23,8 @@ pub struct Report {
     pub by_state: BTreeMap<String, usize>,
     /// Contributions per language (`undetermined` without one).
     pub by_lang: BTreeMap<String, usize>,
+    /// Contributions per stakeholder type (`unknown` without one).
+    pub by_type: BTreeMap<String, usize>,
     /// Contributions per question (`unassigned` without one).
     pub by_question: BTreeMap<String, usize>,
     /// Contributions per flag.
@@ -38,8 +41,9 @@ pub struct Report {
     pub dictionaries: BTreeMap<String, usize>,
 }
 
-/// Counts what the store holds.
-pub fn report(store: &Store) -> Result<Report> {
+/// Counts what the store holds; with `only`, of one stakeholder type (`Some(None)`: the
+/// submissions whose type is unknown).
+pub fn report(store: &Store, only: Option<Option<StakeholderType>>) -> Result<Report> {
     let mut r = Report {
         duplicates: store.counter("duplicates")?,
         store_bytes: store.disk_size()?,
@@ -55,6 +59,10 @@ pub fn report(store: &Store) -> Result<Report> {
         r.by_state.insert(state.to_string(), 0);
         for row in store.listing(Some(state), false) {
             let s = row?;
+            let kind = s.author.stakeholder.as_ref().map(|t| t.kind);
+            if only.is_some_and(|t| t != kind) {
+                continue;
+            }
             r.total += 1;
             *r.by_state.entry(s.state.to_string()).or_default() += 1;
             if matches!(s.state, State::Ignored | State::Quarantined) {
@@ -62,6 +70,8 @@ pub fn report(store: &Store) -> Result<Report> {
             }
             let lang = s.lang.map_or("undetermined".to_string(), |l| l.to_string());
             *r.by_lang.entry(lang).or_default() += 1;
+            let kind = kind.map_or("unknown", StakeholderType::as_str);
+            *r.by_type.entry(kind.to_string()).or_default() += 1;
             let q = s
                 .question
                 .as_ref()

@@ -192,7 +192,7 @@ fn in_domain(word: &str, domain: &str) -> bool {
 
 /// Whether the text says its author writes for themselves ("in a personal capacity",
 /// « à titre personnel », "a título personal").
-pub(super) fn writes_for_themselves(text: &str) -> bool {
+pub fn writes_for_themselves(text: &str) -> bool {
     let folded = folded_words(text).join(" ");
     words::PERSONAL_CAPACITY.iter().any(|p| folded.contains(p))
 }

@@ -22,7 +22,8 @@ mod labelled;
 #[cfg(test)]
 mod tests;
 
-use affiliation::{affiliation_in, on_behalf, on_behalf_in_prose, writes_for_themselves};
+pub use affiliation::writes_for_themselves;
+use affiliation::{affiliation_in, on_behalf, on_behalf_in_prose};
 use lines::{LineKind, classify, folded_words, is_closing, looks_like_name, without_honorifics};
 
 use crate::trim::TrimmedBody;

@@ -13,13 +13,13 @@ use clap::Args;
 
 use hubmail::config::Config;
 use hubmail::decision;
-use hubmail::model::{Lang, Publishable, Submission, SubmissionId};
+use hubmail::model::{Lang, Publishable, StakeholderType, Submission, SubmissionId};
 use hubmail::moderate::{self, Action};
 
 use super::Context;
 
-/// Edit a submission's author name, affiliation, subject, text and question in your
-/// editor ($VISUAL, else $EDITOR, else vi). The edit is validated and stored as a new
+/// Edit a submission's author name, affiliation, department, stakeholder type, subject,
+/// text, question and language in your editor ($VISUAL, else $EDITOR, else vi). The edit is validated and stored as a new
 /// revision; earlier versions stay ('hubmail show ID --revisions').
 #[derive(Debug, Args)]
 pub struct Edit {
@@ -86,8 +86,12 @@ fn apply_document(
             file.display()
         )
     };
-    let fields = parse(&ctx.config, text).map_err(keep_hint)?;
     let session = ctx.session()?;
+    let current = match seen {
+        Some(s) => s.publishable(),
+        None => session.store.get(id)?.publishable(),
+    };
+    let fields = parse(&ctx.config, text, &current).map_err(keep_hint)?;
     let applied = decision::decide(
         &session.store,
         &ctx.config,
@@ -143,8 +147,11 @@ pub fn render(s: &Submission) -> String {
          # and quit. Lines starting with '#' up here are ignored. The original is kept\n\
          # ('hubmail show {id} --revisions'). Question: a number, SPACE:NUMBER, or none.\n\
          # Language: en, fr, es, or none (undetermined); notices follow it.\n\
+         # Type: {types}, or unknown{decided}.\n\
          Author: {author}\n\
          Affiliation: {affiliation}\n\
+         Department: {department}\n\
+         Type: {kind}\n\
          Subject: {subject}\n\
          Question: {question}\n\
          Language: {lang}\n\
@@ -153,16 +160,33 @@ pub fn render(s: &Submission) -> String {
         id = s.id,
         author = s.author.name,
         affiliation = s.author.affiliation.as_deref().unwrap_or_default(),
+        department = s.author.department.as_deref().unwrap_or_default(),
+        types = StakeholderType::names(),
+        kind = s
+            .author
+            .stakeholder
+            .as_ref()
+            .map_or("unknown", |t| t.kind.as_str()),
+        decided = s
+            .author
+            .stakeholder
+            .as_ref()
+            .map(|t| format!("; now {} ({})", t.kind, t.by))
+            .unwrap_or_default(),
         subject = s.subject,
         lang = s.lang.map_or("none", |l| l.code()),
         body = s.body,
     )
 }
 
-/// Parses an edited document; the error names the offending line or field.
-pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
+/// Parses an edited document; the error names the offending line or field. Department
+/// and Type, which documents from before they existed lack, stay as in `current` when
+/// absent.
+pub fn parse(config: &Config, text: &str, current: &Publishable) -> Result<Publishable, String> {
     let mut author = None;
     let mut affiliation = None;
+    let mut department = current.department.clone();
+    let mut stakeholder = current.stakeholder;
     let mut subject = None;
     let mut question = None;
     let mut lang = None;
@@ -184,6 +208,17 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
         match field.trim().to_ascii_lowercase().as_str() {
             "author" => author = Some(value),
             "affiliation" => affiliation = Some(value),
+            "department" => department = Some(value).filter(|d| !d.is_empty()),
+            "type" => {
+                stakeholder = match value.to_ascii_lowercase().as_str() {
+                    "" | "unknown" | "none" => None,
+                    _ => Some(
+                        value
+                            .parse::<StakeholderType>()
+                            .map_err(|e| format!("line {}: Type: {e}, or unknown", n + 1))?,
+                    ),
+                }
+            }
             "subject" => subject = Some(value),
             "question" => question = Some(value),
             "language" => {
@@ -201,7 +236,7 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
             other => {
                 return Err(format!(
                     "line {}: unknown field {other:?}; the fields are Author, Affiliation, \
-                     Subject, Question and Language",
+                     Department, Type, Subject, Question and Language",
                     n + 1
                 ));
             }
@@ -218,6 +253,8 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
         body,
         question,
         lang: lang.ok_or_else(|| missing("Language"))?,
+        department,
+        stakeholder,
     })
 }
 
@@ -225,46 +262,83 @@ pub fn parse(config: &Config, text: &str) -> Result<Publishable, String> {
 mod tests {
     use super::*;
 
+    /// What a document is applied over: the record's fields before the edit.
+    fn current() -> Publishable {
+        Publishable {
+            author_name: "A".into(),
+            affiliation: None,
+            subject: "S".into(),
+            body: "text".into(),
+            question: None,
+            lang: None,
+            department: Some("Migration Directorate".into()),
+            stakeholder: Some(StakeholderType::MemberState),
+        }
+    }
+
     #[test]
     fn parse_reads_fields_and_keeps_hashes_in_the_text() {
         let config = Config::embedded();
         let doc = "# comment\nAuthor: Ana\nAffiliation: \nSubject: S\nQuestion: 2\nLanguage: fr-CA\n\n#1 priority: jobs\n\nMore.\n";
-        let p = parse(&config, doc).expect("valid");
+        let p = parse(&config, doc, &current()).expect("valid");
         assert_eq!(p.author_name, "Ana");
         assert_eq!(p.affiliation, None);
         assert_eq!(p.body, "#1 priority: jobs\n\nMore.");
         assert_eq!(p.question.map(|q| q.number), Some(2));
         assert_eq!(p.lang, Some(Lang::Fr));
+        // A document without Department and Type keeps them.
+        assert_eq!(p.department.as_deref(), Some("Migration Directorate"));
+        assert_eq!(p.stakeholder, Some(StakeholderType::MemberState));
+    }
+
+    #[test]
+    fn parse_reads_department_and_type_and_unknown_clears_the_type() {
+        let config = Config::embedded();
+        let doc = "Author: Ana\nAffiliation: Ville de Lyon\nDepartment: \nType: local-government\nSubject: S\nQuestion: none\nLanguage: fr\n\nTexte.\n";
+        let p = parse(&config, doc, &current()).expect("valid");
+        assert_eq!(p.department, None);
+        assert_eq!(p.stakeholder, Some(StakeholderType::LocalGovernment));
+        let unknown = doc.replace("local-government", "unknown");
+        assert_eq!(
+            parse(&config, &unknown, &current())
+                .expect("valid")
+                .stakeholder,
+            None
+        );
+        let bad = doc.replace("local-government", "city hall");
+        let err = parse(&config, &bad, &current()).expect_err("bad type");
+        assert!(
+            err.contains("line 4: Type: \"city hall\" is not a stakeholder type"),
+            "{err}"
+        );
     }
 
     #[test]
     fn parse_errors_name_the_problem() {
         let config = Config::embedded();
+        let parsed = |doc: &str| parse(&config, doc, &current());
         assert!(
-            parse(&config, "Autor: x\n\nbody")
+            parsed("Autor: x\n\nbody")
                 .expect_err("typo")
                 .contains("unknown field")
         );
         assert!(
-            parse(&config, "Author: x\nSubject: s\n\nbody")
+            parsed("Author: x\nSubject: s\n\nbody")
                 .expect_err("missing")
                 .contains("Question")
         );
         assert!(
-            parse(&config, "Author: x\nSubject: s\nQuestion: two\n\nbody")
+            parsed("Author: x\nSubject: s\nQuestion: two\n\nbody")
                 .expect_err("bad")
                 .contains("not a question")
         );
         assert!(
-            parse(
-                &config,
-                "Author: x\nSubject: s\nQuestion: 1\nLanguage: pt\n\nbody"
-            )
-            .expect_err("pt")
-            .contains("Language \"pt\" is not one of the consultation's")
+            parsed("Author: x\nSubject: s\nQuestion: 1\nLanguage: pt\n\nbody")
+                .expect_err("pt")
+                .contains("Language \"pt\" is not one of the consultation's")
         );
         assert!(
-            parse(&config, "Author: x\nSubject: s\nQuestion: 1\n\nbody")
+            parsed("Author: x\nSubject: s\nQuestion: 1\n\nbody")
                 .expect_err("missing")
                 .contains("Language")
         );

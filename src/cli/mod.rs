@@ -18,6 +18,7 @@ mod notify;
 mod outbox;
 mod output;
 mod publish;
+mod question;
 mod queue;
 mod reindex;
 mod reject;
@@ -25,6 +26,7 @@ mod reopen;
 mod review;
 mod search;
 mod sender;
+mod set_type;
 mod show;
 mod stats;
 mod views;
@@ -77,6 +79,8 @@ enum Command {
     Reject(reject::Reject),
     Edit(edit::Edit),
     Assign(assign::Assign),
+    Question(question::Question),
+    SetType(set_type::SetType),
     Reopen(reopen::Reopen),
     Release(reopen::Release),
     Review(review::Review),
@@ -272,6 +276,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reject(cmd) => cmd.execute(&ctx),
         Command::Edit(cmd) => cmd.execute(&ctx),
         Command::Assign(cmd) => cmd.execute(&ctx),
+        Command::Question(cmd) => cmd.execute(&ctx),
+        Command::SetType(cmd) => cmd.execute(&ctx),
         Command::Reopen(cmd) => cmd.execute(&ctx),
         Command::Release(cmd) => cmd.execute(&ctx),
         Command::Review(cmd) => cmd.execute(&ctx),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use jiff::Timestamp;
 
-use hubmail::model::{FlagKind, Lang, QuestionRef, State, Submission};
+use hubmail::model::{FlagKind, Lang, QuestionRef, StakeholderType, State, Submission};
 
 use super::output::safe_line;
 use super::views::QueueRow;
@@ -31,6 +31,11 @@ pub struct Queue {
     /// Only submissions carrying this flag (e.g. first-time-sender, spam, after-deadline).
     #[arg(long, value_name = "NAME")]
     flag: Option<String>,
+    /// Only submissions from this kind of stakeholder (member-state, local-government,
+    /// un-entity, intergovernmental, civil-society, private-sector, academia, individual,
+    /// other, or unknown).
+    #[arg(long = "type", value_name = "TYPE")]
+    stakeholder: Option<String>,
     /// Order.
     #[arg(long, value_enum, default_value = "oldest")]
     sort: SortOrder,
@@ -117,6 +122,16 @@ impl From<LangArg> for Lang {
     }
 }
 
+/// Parses a stakeholder type, or "unknown" (none).
+pub fn parse_type(text: &str) -> anyhow::Result<Option<StakeholderType>> {
+    if text.trim().eq_ignore_ascii_case("unknown") {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|e: String| anyhow::anyhow!("{e}, or unknown"))
+}
+
 /// Parses `YYYY-MM-DD` (start of that day, UTC) or an RFC 3339 instant.
 pub fn parse_since(text: &str) -> anyhow::Result<Timestamp> {
     if let Ok(ts) = text.parse::<Timestamp>() {
@@ -136,6 +151,7 @@ struct Filter {
     question: Option<Option<QuestionRef>>,
     since: Option<Timestamp>,
     flag: Option<FlagKind>,
+    stakeholder: Option<Option<StakeholderType>>,
 }
 
 impl Filter {
@@ -145,6 +161,7 @@ impl Filter {
             && self.question.is_none()
             && self.since.is_none()
             && self.flag.is_none()
+            && self.stakeholder.is_none()
     }
 
     fn admits(&self, s: &Submission) -> bool {
@@ -153,6 +170,9 @@ impl Filter {
             && self.question.as_ref().is_none_or(|q| s.question == *q)
             && self.since.is_none_or(|t| s.date() >= t)
             && self.flag.is_none_or(|f| s.has_flag(f))
+            && self
+                .stakeholder
+                .is_none_or(|t| s.author.stakeholder.as_ref().map(|x| x.kind) == t)
     }
 }
 
@@ -180,6 +200,7 @@ impl Queue {
             },
             since: self.since.as_deref().map(parse_since).transpose()?,
             flag,
+            stakeholder: self.stakeholder.as_deref().map(parse_type).transpose()?,
         };
         let newest_first = matches!(self.sort, SortOrder::Newest);
         let limit = if self.limit == 0 {

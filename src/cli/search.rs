@@ -20,6 +20,8 @@ Query language (as in notmuch and public-inbox):
   a AND b, a b, a OR b, NOT a, -a, ( … )
   from:NAME  author:NAME  affiliation:ORG  subject:WORD  body:WORD
   lang:en|fr|es   q:2 | q:none   objective:20   has:attachment
+  type:member-state|local-government|un-entity|intergovernmental|civil-society|
+       private-sector|academia|individual|other|unknown
   date:2022-02-15  date:2022-02  date:2022-01-01..2022-02-15  date:..2022-02-15
   state:pending|approved|rejected|ignored|quarantined   (with --all)
 A query that starts with '-' goes after '--': hubmail search --json -- -lang:en remesas
@@ -54,7 +56,7 @@ pub struct Search {
     /// Print only the number of matches.
     #[arg(long)]
     count: bool,
-    /// Also count matches by language, question, objective and state.
+    /// Also count matches by language, stakeholder type, question, objective and state.
     #[arg(long)]
     facets: bool,
     /// Print JSON.
@@ -228,6 +230,16 @@ impl Search {
                 out,
                 "by language:  {}",
                 join(f.lang.iter().map(|(k, v)| format!("{k} {v}")).collect())
+            )?;
+            writeln!(
+                out,
+                "by type:      {}",
+                join(
+                    f.stakeholder
+                        .iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect()
+                )
             )?;
             writeln!(
                 out,

@@ -101,6 +101,11 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         affiliation,
         safe_line(&s.author.address)
     )?;
+    let stakeholder = match &s.author.stakeholder {
+        Some(t) => format!("{} ({})", t.kind, safe_line(&t.by)),
+        None => "unknown ('hubmail set-type ID TYPE')".into(),
+    };
+    writeln!(out, "Type:      {stakeholder}")?;
     writeln!(
         out,
         "Date:      {} (received {})",

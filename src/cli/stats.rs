@@ -6,10 +6,13 @@ use std::process::ExitCode;
 use super::{Context, output};
 use clap::Args;
 
-/// Counts by state, language, question and flag, and the median time from receipt to a
-/// moderator's decision.
+/// Counts by state, language, stakeholder type, question and flag, and the median time
+/// from receipt to a moderator's decision.
 #[derive(Debug, Args)]
 pub struct Stats {
+    /// Count only submissions from this kind of stakeholder (member-state, …, or unknown).
+    #[arg(long = "type", value_name = "TYPE")]
+    stakeholder: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     json: bool,
@@ -17,7 +20,12 @@ pub struct Stats {
 
 impl Stats {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        let r = hubmail::stats::report(&ctx.session()?.store)?;
+        let only = self
+            .stakeholder
+            .as_deref()
+            .map(super::queue::parse_type)
+            .transpose()?;
+        let r = hubmail::stats::report(&ctx.session()?.store, only)?;
         if self.json {
             output::json(&r)?;
             return Ok(ExitCode::SUCCESS);
@@ -31,6 +39,7 @@ impl Stats {
         for (title, map) in [
             ("by state", &r.by_state),
             ("by language", &r.by_lang),
+            ("by type", &r.by_type),
             ("by question", &r.by_question),
             ("by flag", &r.by_flag),
         ] {

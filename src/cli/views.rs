@@ -12,6 +12,11 @@ pub struct AuthorView<'a> {
     pub affiliation: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub department: Option<&'a str>,
+    /// The stakeholder type ("member-state"), none when unknown.
+    pub stakeholder: Option<&'static str>,
+    /// What decided the type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stakeholder_by: Option<&'a str>,
 }
 
 /// One row of `hubmail queue --json`.
@@ -56,6 +61,8 @@ fn author(s: &Submission) -> AuthorView<'_> {
         address: &s.author.address,
         affiliation: s.author.affiliation.as_deref(),
         department: s.author.department.as_deref(),
+        stakeholder: s.author.stakeholder.as_ref().map(|t| t.kind.as_str()),
+        stakeholder_by: s.author.stakeholder.as_ref().map(|t| t.by.as_str()),
     }
 }
 

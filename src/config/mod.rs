@@ -14,13 +14,14 @@ pub use mail::{
     ImapConfig, NotifyConfig, SmtpConfig, SmtpTls, TransportKind, is_loopback, read_ca, secret,
 };
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Lang;
+use crate::model::{AddedQuestion, Lang};
 use crate::{Error, Result};
 
 /// The configuration used when no file is given.
@@ -57,6 +58,9 @@ pub struct Config {
     /// IMAP mailboxes to read (`hubmail watch`, `hubmail ingest --imap NAME`).
     #[serde(default, rename = "imap")]
     pub imap: Vec<ImapConfig>,
+    /// How stakeholder types are inferred: the consultation's rules, then the shipped ones.
+    #[serde(default)]
+    pub stakeholders: crate::stakeholder::Rules,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,
@@ -275,6 +279,9 @@ pub struct Question {
     /// After this date, answers are flagged `after-deadline`.
     #[serde(default, deserialize_with = "optional_date")]
     pub closes: Option<Date>,
+    /// Who added it with `hubmail question add` (none: the config declares it).
+    #[serde(skip)]
+    pub added_by: Option<String>,
 }
 
 /// Accepts a TOML date (`closes = 2022-03-15`) or a string (`closes = "2022-03-15"`).
@@ -422,6 +429,33 @@ impl Config {
     pub fn space(&self, id: &str) -> Option<&Space> {
         self.spaces.iter().find(|s| s.id == id)
     }
+
+    /// The configuration with the questions moderators added (`hubmail question add`,
+    /// kept in the store) in their spaces, in number order; itself when there are none.
+    /// A question whose space left the config is left out.
+    pub fn with_added_questions(&self, added: &[AddedQuestion]) -> Cow<'_, Config> {
+        if added.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        let mut config = self.clone();
+        for q in added {
+            let Some(space) = config.spaces.iter_mut().find(|s| s.id == q.space) else {
+                continue;
+            };
+            if space.question(q.number).is_some() {
+                continue; // the config declares it now
+            }
+            space.questions.push(Question {
+                number: q.number,
+                title: q.title.clone(),
+                message_id: q.message_id.clone(),
+                closes: None,
+                added_by: Some(q.by.clone()),
+            });
+            space.questions.sort_by_key(|q| q.number);
+        }
+        Cow::Owned(config)
+    }
 }
 
 impl Space {
@@ -440,14 +474,16 @@ impl Space {
         self.aim.text(lang, self.first_lang())
     }
 
-    /// Whether this space has a question with this number (a space without declared
-    /// questions accepts any number from 1 to 99).
+    /// Whether this space has a question with this number (a space whose config declares
+    /// no questions accepts any number from 1 to 99, and those moderators added).
     pub fn accepts_question(&self, number: u32) -> bool {
-        if self.questions.is_empty() {
-            (1..100).contains(&number)
-        } else {
-            self.questions.iter().any(|q| q.number == number)
-        }
+        self.questions.iter().any(|q| q.number == number)
+            || (self.open_numbering() && (1..100).contains(&number))
+    }
+
+    /// Whether the config declares no questions, so that any number is accepted.
+    pub fn open_numbering(&self) -> bool {
+        self.questions.iter().all(|q| q.added_by.is_some())
     }
 
     /// The question with this number.

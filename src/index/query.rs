@@ -9,7 +9,8 @@
 //! primary  := "(" or ")" | PREFIX ":" (WORD | "PHRASE") | "PHRASE" | WORD
 //! ```
 //! Prefixes, as in notmuch and public-inbox: `from:` (name, and address for moderators),
-//! `author:`, `affiliation:`, `subject:`, `body:`, `lang:en|fr|es`, `q:N` (or `q:none`),
+//! `author:`, `affiliation:`, `subject:`, `body:`, `lang:en|fr|es`, `type:member-state` (a
+//! stakeholder type, or `type:unknown`), `q:N` (or `q:none`),
 //! `objective:N`, `state:` (moderators), `has:attachment`, and `date:` with a day, a month
 //! (`2022-02`), or a range `A..B` with optional ends.
 //!
@@ -22,7 +23,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use crate::model::{Lang, State};
+use crate::model::{Lang, StakeholderType, State};
 
 /// Where a piece of text is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub enum Node {
     Phrase(Scope, String),
     /// `lang:`
     Lang(Lang),
+    /// `type:` (a stakeholder type; `None` for `type:unknown`).
+    Type(Option<StakeholderType>),
     /// `q:N`; `None` for `q:none`.
     Question(Option<u32>),
     /// `objective:N`
@@ -96,6 +99,7 @@ const PREFIXES: &[&str] = &[
     "subject",
     "body",
     "lang",
+    "type",
     "q",
     "objective",
     "state",
@@ -448,6 +452,11 @@ fn field(prefix: &str, value: &str, phrase: bool) -> Result<Node, String> {
         "lang" => Lang::from_tag(v)
             .map(Node::Lang)
             .ok_or_else(|| format!("lang:{v} is not a language here: use lang:en, lang:fr or lang:es")),
+        "type" if v.eq_ignore_ascii_case("unknown") => Ok(Node::Type(None)),
+        "type" => v
+            .parse::<StakeholderType>()
+            .map(|t| Node::Type(Some(t)))
+            .map_err(|e| format!("type:{v}: {e}, or unknown")),
         "q" => {
             if v.eq_ignore_ascii_case("none") {
                 return Ok(Node::Question(None));

@@ -15,7 +15,7 @@ use super::stems::CachedStemmer;
 use crate::model::{Lang, Submission};
 
 /// The schema's version, written beside the index.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Analyzer names registered with the index.
 const PLAIN: &str = "hub_plain";
@@ -36,6 +36,7 @@ pub struct Fields {
     pub id: tantivy::schema::Field,
     pub state: tantivy::schema::Field,
     pub lang: tantivy::schema::Field,
+    pub stakeholder: tantivy::schema::Field,
     pub space: tantivy::schema::Field,
     pub question: tantivy::schema::Field,
     pub subject: [tantivy::schema::Field; 4],
@@ -106,6 +107,7 @@ pub fn build() -> (Schema, Fields) {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         state: b.add_text_field("state", STRING | STORED | FAST),
         lang: b.add_text_field("lang", STRING | STORED | FAST),
+        stakeholder: b.add_text_field("type", STRING | STORED | FAST),
         space: b.add_text_field("space", STRING | STORED | FAST),
         question: b.add_text_field("question", STRING | STORED | FAST),
         subject,
@@ -164,6 +166,8 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     doc.add_u64(f.id, s.id.0);
     doc.add_text(f.state, s.state.as_str());
     doc.add_text(f.lang, s.lang.map_or("und", |l| l.code()));
+    let kind = s.author.stakeholder.as_ref();
+    doc.add_text(f.stakeholder, kind.map_or("unknown", |t| t.kind.as_str()));
     match &s.question {
         Some(q) => {
             doc.add_text(f.space, &q.space);

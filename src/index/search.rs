@@ -68,6 +68,8 @@ pub struct Hit {
     pub affiliation: Option<String>,
     /// Language code, or `und`.
     pub lang: String,
+    /// Stakeholder type ("member-state"), or `unknown`.
+    pub stakeholder: String,
     /// Question number.
     pub question: Option<u32>,
     /// Discussion space.
@@ -87,6 +89,9 @@ pub struct Hit {
 pub struct Facets {
     /// By language code.
     pub lang: BTreeMap<String, u64>,
+    /// By stakeholder type (`unknown` when none is known).
+    #[serde(rename = "type")]
+    pub stakeholder: BTreeMap<String, u64>,
     /// By question number (`none` for unassigned).
     pub question: BTreeMap<String, u64>,
     /// By GCM objective.
@@ -271,6 +276,7 @@ impl SearchIndex {
                 author: text(f.author).unwrap_or_default(),
                 affiliation: text(f.affiliation),
                 lang,
+                stakeholder: text(f.stakeholder).unwrap_or_else(|| "unknown".into()),
                 question,
                 space: text(f.space),
                 state: text(f.state).unwrap_or_default(),
@@ -304,6 +310,7 @@ impl SearchIndex {
             let fast = reader.fast_fields();
             for (name, target) in [
                 ("lang", &mut facets.lang),
+                ("type", &mut facets.stakeholder),
                 ("question", &mut facets.question),
                 ("state", &mut facets.state),
             ] {
@@ -386,6 +393,10 @@ impl Compiler<'_> {
             Node::Lang(lang) => self
                 .index
                 .filter(Term::from_field_text(f.lang, lang.code())),
+            Node::Type(t) => self.index.filter(Term::from_field_text(
+                f.stakeholder,
+                t.map_or("unknown", |t| t.as_str()),
+            )),
             Node::Question(q) => {
                 let value = q.map_or("none".to_string(), |n| n.to_string());
                 self.index.filter(Term::from_field_text(f.question, &value))

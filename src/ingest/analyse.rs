@@ -33,6 +33,7 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
         address,
         affiliation: from_display.affiliation,
         department: None,
+        stakeholder: None,
     };
     s.body_source = parsed.body_source.as_str().into();
     s.attachments = parsed
@@ -106,6 +107,7 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
     // An organisation's own mail ("Remittance Bank" and no person) names it once.
     s.author.affiliation = signed.affiliation.filter(|a| *a != s.author.name);
     s.author.department = signed.department;
+    s.author.stakeholder = config.stakeholders.infer(&s.author, &trimmed.contribution);
     s.body = trimmed.contribution;
     s.quoted = trimmed.quoted;
     s.signature = trimmed.signature;

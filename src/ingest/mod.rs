@@ -78,6 +78,7 @@ pub const PIPELINE_ACTOR: &str = "hubmail";
 
 /// Processes one message and writes its outcome to the store (not yet flushed).
 pub fn process(config: &Config, store: &Store, incoming: &Incoming) -> Result<Outcome> {
+    let config = &*config.with_added_questions(&store.added_questions()?);
     let rules = crate::policy::Rules::compile(store.sender_rules()?);
     let prepared = prepare(config, &rules, store, incoming, clock::now())?;
     let (outcome, _) = store_prepared(store, vec![prepared])?

@@ -44,6 +44,8 @@ pub fn run_until(
 ) -> Result<Summary> {
     let mut summary = Summary::default();
     let first = Session::open(options)?;
+    // The questions moderators added route like the config's.
+    let config = &*config.with_added_questions(&first.store.added_questions()?);
     for (rule, why) in Rules::compile(first.store.sender_rules()?).invalid {
         tracing::warn!(pattern = %rule.pattern, %why, "a stored sender rule does not parse and applies to no one: 'hubmail sender list' shows it, 'hubmail sender remove' removes it");
     }

@@ -212,6 +212,9 @@ pub struct Author {
     /// both ("Migration Directorate").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// The kind of stakeholder they write for, and what decided it (none: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stakeholder: Option<Stakeholder>,
 }
 
 /// A discussion question a submission answers.
@@ -467,6 +470,12 @@ pub struct Publishable {
     /// undetermined). Revisions stored before it was editable have none.
     #[serde(default)]
     pub lang: Option<Lang>,
+    /// The department within the affiliation.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// The stakeholder type (none: unknown); what decided it stays with the record.
+    #[serde(default)]
+    pub stakeholder: Option<StakeholderType>,
 }
 
 /// A stored version of the publishable fields.
@@ -492,17 +501,28 @@ impl Submission {
             body: self.body.clone(),
             question: self.question.clone(),
             lang: self.lang,
+            department: self.author.department.clone(),
+            stakeholder: self.author.stakeholder.as_ref().map(|s| s.kind),
         }
     }
 
-    /// Replaces the publishable fields.
-    pub fn set_publishable(&mut self, p: Publishable) {
+    /// Replaces the publishable fields. A stakeholder type that changes is recorded as
+    /// `by` says (a moderator's name, or "a restored revision").
+    pub fn set_publishable(&mut self, p: Publishable, by: &str) {
         self.author.name = p.author_name;
         self.author.affiliation = p.affiliation;
+        self.author.department = p.department;
         self.subject = p.subject;
         self.body = p.body;
         self.question = p.question;
         self.lang = p.lang;
+        if p.stakeholder != self.author.stakeholder.as_ref().map(|s| s.kind) {
+            self.author.stakeholder = p.stakeholder.map(|kind| Stakeholder {
+                kind,
+                by: format!("set by {by}"),
+                by_moderator: true,
+            });
+        }
     }
 }
 
@@ -526,6 +546,7 @@ impl Submission {
                 address: "a@x.org".into(),
                 affiliation: None,
                 department: None,
+                stakeholder: None,
             },
             headers: MailHeaders::default(),
             lang: Some(Lang::Fr),
@@ -568,5 +589,9 @@ impl Submission {
 }
 
 mod records;
+mod stakeholder;
 
-pub use records::{AuditEntry, MailKind, OutboxEntry, OutboxStatus, SenderPolicy, SenderRule};
+pub use records::{
+    AddedQuestion, AuditEntry, MailKind, OutboxEntry, OutboxStatus, SenderPolicy, SenderRule,
+};
+pub use stakeholder::{Stakeholder, StakeholderType};

@@ -1,9 +1,12 @@
-//! The records beside the submissions: the audit trail, sender rules and the outbox.
+//! The records beside the submissions: the audit trail, sender rules, the outbox and the
+//! discussion questions moderators add.
 
 use std::fmt;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use std::collections::BTreeMap;
 
 use super::{Lang, State, SubmissionId};
 
@@ -163,4 +166,28 @@ pub struct OutboxEntry {
     /// notice says it replaces it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<Timestamp>,
+}
+
+/// A discussion question a moderator added (`hubmail question add`), often promoting a
+/// participant's own question; kept in the store beside the config's questions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedQuestion {
+    /// Record version.
+    pub v: u32,
+    /// The discussion space's id.
+    pub space: String,
+    /// Its number, the next after every question the space has or was answered with.
+    pub number: u32,
+    /// Its text per language.
+    pub title: BTreeMap<Lang, String>,
+    /// The contribution it was promoted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<SubmissionId>,
+    /// The Message-ID of the mail that posed it: replies to that mail answer it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The moderator who added it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
 }

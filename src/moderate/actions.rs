@@ -7,7 +7,7 @@ use super::Plan;
 use crate::config::{Config, Space};
 use crate::model::{
     Approval, DecisionRecord, Flag, FlagKind, Lang, Publishable, QuestionRef, ReasonCode, Revision,
-    State, Submission,
+    Stakeholder, StakeholderType, State, Submission,
 };
 
 /// The decision a moderator records.
@@ -241,7 +241,7 @@ pub(super) fn assign(
     fields.question = question.cloned();
     let mut after = before.clone();
     record_revision(&mut after, before, moderator, now);
-    after.set_publishable(fields);
+    after.set_publishable(fields, moderator);
     after.routed_by = Some(format!("assigned by {moderator}"));
     Ok(Plan {
         after,
@@ -250,6 +250,74 @@ pub(super) fn assign(
             Some(q) => format!("assigned submission {id} to question {}", q.number),
             None => format!("unassigned submission {id}"),
         },
+    })
+}
+
+/// A stakeholder type a moderator sets (or clears), kept as a revision; no rule changes it
+/// afterwards.
+pub(super) fn set_type(
+    before: &Submission,
+    kind: Option<StakeholderType>,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let id = before.id;
+    let was = before.author.stakeholder.as_ref();
+    if was.map(|t| t.kind) == kind && was.is_none_or(|t| t.by_moderator) {
+        return Err(format!(
+            "submission {id}'s type is already {}",
+            kind.map_or("unknown", StakeholderType::as_str)
+        ));
+    }
+    let mut after = before.clone();
+    record_revision(&mut after, before, moderator, now);
+    after.author.stakeholder = kind.map(|kind| Stakeholder {
+        kind,
+        by: format!("set by {moderator}"),
+        by_moderator: true,
+    });
+    let now_text = kind.map_or("unknown", StakeholderType::as_str);
+    let was_text = was.map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by));
+    Ok(Plan {
+        after,
+        audit_reason: Some(format!("type {now_text}, was {was_text}")),
+        summary: format!("submission {id}'s type is now {now_text} (was {was_text})"),
+    })
+}
+
+/// The stakeholder rules applied again; a moderator's type stays.
+pub(super) fn infer_type(
+    config: &Config,
+    before: &Submission,
+    moderator: &str,
+    now: Timestamp,
+) -> Result<Plan, String> {
+    let id = before.id;
+    let was = before.author.stakeholder.as_ref();
+    if let Some(t) = was.filter(|t| t.by_moderator) {
+        return Err(format!(
+            "submission {id}'s type {} was {}; 'hubmail set-type {id} TYPE' changes it",
+            t.kind, t.by
+        ));
+    }
+    let inferred = config.stakeholders.infer(&before.author, &before.body);
+    if inferred.as_ref() == was {
+        return Err(format!(
+            "submission {id}'s type is already what the rules say ({})",
+            was.map_or("unknown".to_string(), |t| format!("{}, {}", t.kind, t.by))
+        ));
+    }
+    let text = |t: Option<&Stakeholder>| {
+        t.map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by))
+    };
+    let (now_text, was_text) = (text(inferred.as_ref()), text(was));
+    let mut after = before.clone();
+    record_revision(&mut after, before, moderator, now);
+    after.author.stakeholder = inferred;
+    Ok(Plan {
+        after,
+        audit_reason: Some(format!("type {now_text}, was {was_text}")),
+        summary: format!("submission {id}'s type is now {now_text} (was {was_text})"),
     })
 }
 
@@ -280,7 +348,19 @@ pub(super) fn edit(
     }
     let mut after = before.clone();
     record_revision(&mut after, before, moderator, now);
-    after.set_publishable(fields.clone());
+    after.set_publishable(fields.clone(), moderator);
+    // A type a rule decided follows a corrected affiliation; a moderator's stays.
+    let type_kept = fields.stakeholder == before.author.stakeholder.as_ref().map(|s| s.kind);
+    let by_rule = before
+        .author
+        .stakeholder
+        .as_ref()
+        .is_none_or(|s| !s.by_moderator);
+    let org_changed = (&fields.affiliation, &fields.department)
+        != (&before.author.affiliation, &before.author.department);
+    if type_kept && by_rule && org_changed {
+        after.author.stakeholder = config.stakeholders.infer(&after.author, &after.body);
+    }
     let n = after.revisions.len() + 1;
     Ok(Plan {
         after,
@@ -300,7 +380,7 @@ fn record_revision(after: &mut Submission, before: &Submission, moderator: &str,
 }
 
 fn question_list(space: &Space) -> String {
-    if space.questions.is_empty() {
+    if space.open_numbering() {
         return "any number from 1 to 99".into();
     }
     let n: Vec<String> = space

@@ -18,14 +18,17 @@
 
 mod actions;
 mod moves;
+mod questions;
+
+pub use questions::{NewQuestion, add_question, bare_subject};
 
 use jiff::Timestamp;
 
 use crate::clock;
 use crate::config::Config;
 use crate::model::{
-    Publishable, QuestionRef, RECORD_VERSION, ReasonCode, SenderPolicy, SenderRule, State,
-    Submission, SubmissionId,
+    Publishable, QuestionRef, RECORD_VERSION, ReasonCode, SenderPolicy, SenderRule,
+    StakeholderType, State, Submission, SubmissionId,
 };
 use crate::store::Store;
 use moves::Verb;
@@ -59,6 +62,14 @@ pub enum Action {
         /// The question, or `None` to unassign.
         question: Option<QuestionRef>,
     },
+    /// Set the stakeholder type (or `None`: unknown), as a moderator decides it.
+    SetType {
+        /// The type.
+        kind: Option<StakeholderType>,
+    },
+    /// Apply the stakeholder rules again (after the config's rules changed, or to a
+    /// submission stored before types existed); a moderator's type is left alone.
+    InferType,
     /// Replace the publishable fields.
     Edit {
         /// The new fields.
@@ -75,6 +86,7 @@ impl Action {
             Action::Reopen { .. } => "reopen",
             Action::Release { .. } => "release",
             Action::Assign { .. } => "assign",
+            Action::SetType { .. } | Action::InferType => "set-type",
             Action::Edit { .. } => "edit",
         }
     }
@@ -86,6 +98,7 @@ impl Action {
             Action::Reopen { .. } => Verb::Reopen,
             Action::Release { .. } => Verb::Release,
             Action::Assign { .. } => Verb::Assign,
+            Action::SetType { .. } | Action::InferType => Verb::SetType,
             Action::Edit { .. } => Verb::Edit,
         }
     }
@@ -123,6 +136,8 @@ pub fn plan(
         Action::Assign { question } => {
             actions::assign(config, before, question.as_ref(), moderator, now)
         }
+        Action::SetType { kind } => actions::set_type(before, *kind, moderator, now),
+        Action::InferType => actions::infer_type(config, before, moderator, now),
         Action::Edit { fields } => actions::edit(config, before, fields, moderator, now),
     }
 }
@@ -161,6 +176,26 @@ pub fn parse_question(config: &Config, text: &str) -> Result<Option<QuestionRef>
         .parse()
         .map_err(|_| format!("{text:?} is not a question: give a number, SPACE:NUMBER or none"))?;
     Ok(Some(QuestionRef { space, number }))
+}
+
+/// The submissions whose stakeholder type the rules in `config` would now decide
+/// differently, leaving out those a moderator typed and mail that is not a contribution
+/// (`hubmail set-type --infer`). Reads every record: a maintenance step, not a listing.
+pub fn types_to_infer(store: &Store, config: &Config) -> crate::Result<Vec<SubmissionId>> {
+    let mut ids = Vec::new();
+    for s in store.submissions() {
+        let s = s?;
+        let current = s.author.stakeholder.as_ref();
+        if matches!(s.state, State::Ignored | State::Quarantined)
+            || current.is_some_and(|t| t.by_moderator)
+        {
+            continue;
+        }
+        if config.stakeholders.infer(&s.author, &s.body).as_ref() != current {
+            ids.push(s.id);
+        }
+    }
+    Ok(ids)
 }
 
 /// The pending queue as `hubmail review` walks it: oldest arrival first, read from the

@@ -12,6 +12,7 @@ pub(super) enum Verb {
     Release = 3,
     Assign = 4,
     Edit = 5,
+    SetType = 6,
 }
 
 /// One row of the table: an action, the states it applies in, the state it leads to
@@ -30,7 +31,7 @@ use State::{Approved, Ignored, Pending, Quarantined, Rejected};
 const EVERY_STATE: &[State] = &[Pending, Approved, Rejected, Ignored, Quarantined];
 
 /// The state machine, one row per [`Verb`] in its order.
-const MOVES: [Move; 6] = [
+const MOVES: [Move; 7] = [
     Move {
         verb: Verb::Approve,
         name: "approve",
@@ -72,6 +73,13 @@ const MOVES: [Move; 6] = [
         from: EVERY_STATE,
         to: None,
         command: "hubmail edit {id}",
+    },
+    Move {
+        verb: Verb::SetType,
+        name: "set-type",
+        from: EVERY_STATE,
+        to: None,
+        command: "hubmail set-type {id} TYPE",
     },
 ];
 
@@ -187,6 +195,7 @@ mod tests {
             Verb::Release,
             Verb::Assign,
             Verb::Edit,
+            Verb::SetType,
         ] {
             assert_eq!(
                 MOVES.iter().filter(|m| m.verb == verb).count(),

@@ -364,6 +364,7 @@ fn digest_item(s: &Submission) -> DigestItem {
 
 /// The digest's values for the arrivals `ids`, as they are now.
 pub fn digest(store: &Store, config: &Config, ids: &[SubmissionId], lang: Lang) -> Result<Digest> {
+    let config = &*config.with_added_questions(&store.added_questions()?);
     let mut pending = Vec::new();
     let mut settled = Vec::new();
     let mut list = String::new();

@@ -34,6 +34,10 @@ struct QuestionView<'a> {
 struct AuthorView {
     name: String,
     affiliation: Option<String>,
+    department: Option<String>,
+    /// The stakeholder type ("member-state"), none when unknown.
+    #[serde(rename = "type")]
+    stakeholder: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -61,7 +65,7 @@ struct ContributionView<'a> {
 pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
     let space = page.space;
     let export = Export {
-        schema_version: 1,
+        schema_version: 2,
         space: SpaceView {
             id: &space.id,
             title: space.title_in(space.first_lang()),
@@ -88,6 +92,8 @@ pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
                 author: AuthorView {
                     name: redact(&s.author.name),
                     affiliation: s.author.affiliation.as_deref().map(redact),
+                    department: s.author.department.as_deref().map(redact),
+                    stakeholder: s.author.stakeholder.as_ref().map(|t| t.kind.as_str()),
                 },
                 lang: s.lang.map(|l| l.code()),
                 date: s.date().to_string(),

@@ -1,7 +1,8 @@
 //! The Atom feed (RFC 4287) of a discussion space, written with `atom_syndication`.
 
 use atom_syndication::{
-    ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder, PersonBuilder,
+    CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder,
+    PersonBuilder,
 };
 
 use super::SpacePage;
@@ -54,6 +55,19 @@ pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
                 .updated(when(s))
                 .published(Some(when(s)))
                 .authors(vec![author.build()])
+                .categories(
+                    s.author
+                        .stakeholder
+                        .iter()
+                        .map(|t| {
+                            CategoryBuilder::default()
+                                .term(t.kind.as_str())
+                                .scheme(Some("urn:hubmail:stakeholder-type".to_string()))
+                                .label(Some(t.kind.label(space.first_lang()).to_string()))
+                                .build()
+                        })
+                        .collect::<Vec<_>>(),
+                )
                 .content(Some(
                     ContentBuilder::default()
                         .content_type(Some("html".to_string()))

@@ -130,6 +130,7 @@ enum Keep {
 }
 
 fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Result<Report> {
+    let config = &*config.with_added_questions(&store.added_questions()?);
     let mut approved = Vec::new();
     for s in store.submissions() {
         let s = s?;

@@ -21,6 +21,7 @@ footer{margin-top:3rem;border-top:1px solid #ccc;color:#555;font-size:.85rem}
 ";
 
 struct Labels {
+    lang: Lang,
     questions: &'static str,
     in_reply_to: &'static str,
     general: &'static str,
@@ -36,6 +37,7 @@ struct Labels {
 fn labels(lang: Lang) -> Labels {
     match lang {
         Lang::En => Labels {
+            lang: Lang::En,
             questions: "Discussion questions",
             in_reply_to: "In reply to question",
             general: "General contributions",
@@ -48,6 +50,7 @@ fn labels(lang: Lang) -> Labels {
             contributions: "contributions",
         },
         Lang::Fr => Labels {
+            lang: Lang::Fr,
             questions: "Questions de discussion",
             in_reply_to: "En réponse à la question",
             general: "Contributions générales",
@@ -60,6 +63,7 @@ fn labels(lang: Lang) -> Labels {
             contributions: "contributions",
         },
         Lang::Es => Labels {
+            lang: Lang::Es,
             questions: "Preguntas para el debate",
             in_reply_to: "En respuesta a la pregunta",
             general: "Contribuciones generales",
@@ -148,6 +152,9 @@ fn contribution(s: &Submission, l: &Labels) -> Markup {
             p class="meta" {
                 strong { (text::redact(&s.author.name)) }
                 @if let Some(a) = &s.author.affiliation { ", " (text::redact(a)) }
+                @if let Some(t) = &s.author.stakeholder {
+                    " · " span class="stakeholder" data-type=(t.kind.as_str()) { (t.kind.label(l.lang)) }
+                }
                 " · " time datetime=(s.date().strftime("%Y-%m-%d").to_string()) { (s.date().strftime("%Y-%m-%d").to_string()) }
             }
             (PreEscaped(body))

@@ -18,7 +18,8 @@
 //! failing; long runs close and reopen the store between batches to let others in.
 //!
 //! The rooms: `arrival` (new submissions), `change` (decisions and edits), `listing` (what
-//! the queue reads), `watermark` (what the index lacks), `outbox`, `sender_rules`,
+//! the queue reads), `watermark` (what the index lacks), `outbox`, `sender_rules`, `questions`
+//! (the ones moderators add),
 //! `spool` (oversize mail), `erasure`, `journal` and `keys` (the dedupe keys), `codec` and
 //! `dictionaries` (compression), `encoding` (how values are laid out), `migrate` (format
 //! upgrades), `pack` (raw bytes), `backup`, `relayout` (a fresh layout after an erasure), `lock` (one
@@ -38,6 +39,7 @@ mod lock;
 mod migrate;
 mod outbox;
 mod pack;
+mod questions;
 mod relayout;
 mod sender_rules;
 mod spool;
@@ -78,6 +80,7 @@ pub struct Store {
     packs: std::sync::Mutex<pack::Packs>,
     audit: Tree,
     sender_rules: Tree,
+    questions: Tree,
     outbox: Tree,
     unindexed: Tree,
     key_journal: Tree,
@@ -134,6 +137,7 @@ impl Store {
             packs: std::sync::Mutex::new(pack::Packs::open(&dir.join("packs"))?),
             audit: tree("audit")?,
             sender_rules: tree("sender_rules")?,
+            questions: tree("questions")?,
             outbox: tree("outbox")?,
             unindexed: tree("unindexed")?,
             key_journal: tree("key_journal")?,

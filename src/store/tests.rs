@@ -22,6 +22,7 @@ fn arrival(n: u32, message_id: &str) -> NewSubmission {
                 address: "a@x.org".into(),
                 affiliation: None,
                 department: None,
+                stakeholder: None,
             },
             headers: MailHeaders {
                 message_id: Some(message_id.into()),

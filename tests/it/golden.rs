@@ -20,6 +20,8 @@ struct Expected {
     author_address: Option<String>,
     affiliation: Option<String>,
     department: Option<String>,
+    /// The stakeholder type, or "unknown".
+    stakeholder: Option<String>,
     subject: Option<String>,
     flags: Option<Vec<String>>,
     flag_why_contains: Option<String>,
@@ -166,6 +168,15 @@ fn every_fixture_matches_its_golden_expectation() {
                 "department {} expected {department:?}",
                 s["author"]["department"]
             ));
+        }
+        if let Some(kind) = &exp.stakeholder {
+            let got = s["author"]["stakeholder"].as_str().unwrap_or("unknown");
+            if got != kind {
+                fail(format!(
+                    "stakeholder type {got} ({}) expected {kind}",
+                    s["author"]["stakeholder_by"]
+                ));
+            }
         }
         if let Some(flags) = &exp.flags {
             let mut want = flags.clone();
