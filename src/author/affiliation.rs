@@ -83,9 +83,9 @@ fn organisation_of(mine: &[Part], plain_by: Option<&str>) -> Option<(String, Opt
         .filter(|p| p.kind == LineKind::Department)
         .collect();
     // A programme or a centre next to a whole organisation is a unit of it.
-    let (whole, units): (Vec<&Part>, Vec<&Part>) = orgs
-        .iter()
-        .partition(|p| lines::is_whole_organisation(&p.text) && p.text.contains(' '));
+    let (whole, units): (Vec<&Part>, Vec<&Part>) = orgs.iter().partition(|p| {
+        lines::is_whole_organisation(&p.text) && p.text.contains(' ') && !is_qualifier(&p.text)
+    });
     let (orgs, departments) = if whole.is_empty() || units.is_empty() {
         (orgs, departments)
     } else {

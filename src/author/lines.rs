@@ -477,10 +477,16 @@ pub fn without_honorifics(name: &str) -> String {
             break;
         }
     }
+    // "Dr. (Mrs.)", "Fdo.:" (Spanish "signed") before the name.
     while tokens.len() > 1
-        && HONORIFICS
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(tokens[0].trim_end_matches(',')))
+        && HONORIFICS.iter().any(|h| {
+            h.eq_ignore_ascii_case(
+                tokens[0]
+                    .trim_end_matches([',', ':'])
+                    .trim_start_matches('(')
+                    .trim_end_matches(')'),
+            )
+        })
     {
         tokens.remove(0);
     }

@@ -403,6 +403,20 @@ fn split_if_different(line: &str, separators: &[&str]) -> Vec<Part> {
         }
         LineKind::Plain | LineKind::Noise => false,
     }) && parts[0].kind != LineKind::Plain;
+    // "University of Ghana, Legon": a whole organisation and one word, its campus or town.
+    let campus = *separator == ", "
+        && parts.len() == 2
+        && parts[0].kind == LineKind::Organisation
+        && lines::is_whole_organisation(&parts[0].text)
+        && parts[1].kind == LineKind::Plain
+        && !parts[1].text.contains(' ')
+        && parts[1].text.chars().next().is_some_and(char::is_uppercase)
+        && parts[1].text.chars().any(char::is_lowercase);
+    if campus {
+        let mut parts = parts;
+        parts[1].kind = LineKind::Place;
+        return parts;
+    }
     let legal_form = parts.len() == 2
         && !parts[1].text.contains(' ')
         && parts[1].text.contains('.')

@@ -27,7 +27,10 @@ const HELP: &str = "\
   r  reject: then 1 off-topic, 2 duplicate, 3 language, 4 spam, 5 incomplete,
      t to type your own reason, Esc to cancel
   n  assign it to a question: a number (in the first space), SPACE:NUMBER, or none
-  e  edit the author, affiliation, subject, text or question in $EDITOR
+  t  set the stakeholder type: member-state, local-government, un-entity,
+     intergovernmental, civil-society, private-sector, academia, individual, other
+     or unknown
+  e  edit the author, affiliation, department, type, subject, text or question in $EDITOR
   s  skip: leave it pending and go to the next one
   q  quit
   ?  this help";
@@ -75,7 +78,7 @@ impl Review {
                 show::print_human(&mut buf, &s, false)?;
                 term.write_str(&String::from_utf8_lossy(&buf))?;
                 term.write_str(&format!(
-                    "\nReview #{id}: [a]pprove [r]eject [n] question [e]dit [s]kip [q]uit [?] > "
+                    "\nReview #{id}: [a]pprove [r]eject [n] question [t]ype [e]dit [s]kip [q]uit [?] > "
                 ))?;
                 term.flush()?;
                 let key = term.read_key()?;
@@ -94,6 +97,12 @@ impl Review {
                     },
                     Key::Char('n') => {
                         if let Some(action) = ask_question(ctx, &term)? {
+                            apply(ctx, &term, &s, action)?;
+                        }
+                        Step::Stay
+                    }
+                    Key::Char('t') => {
+                        if let Some(action) = ask_type(&term)? {
                             apply(ctx, &term, &s, action)?;
                         }
                         Step::Stay
@@ -175,6 +184,24 @@ fn ask_question(ctx: &Context, term: &Term) -> anyhow::Result<Option<Action>> {
         Ok(question) => Ok(Some(Action::Assign { question })),
         Err(e) => {
             term.write_line(&output::safe(&format!("not assigned: {e}")))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Asks which stakeholder type to set; none when the moderator gives nothing or a word
+/// that is no type (said so).
+fn ask_type(term: &Term) -> anyhow::Result<Option<Action>> {
+    term.write_str("Type (member-state, local-government, un-entity, intergovernmental, civil-society, private-sector, academia, individual, other, unknown; empty cancels): ")?;
+    let text = term.read_line()?;
+    if text.trim().is_empty() {
+        term.write_line("cancelled")?;
+        return Ok(None);
+    }
+    match super::queue::parse_type(text.trim()) {
+        Ok(kind) => Ok(Some(Action::SetType { kind })),
+        Err(e) => {
+            term.write_line(&output::safe(&format!("not set: {e}")))?;
             Ok(None)
         }
     }

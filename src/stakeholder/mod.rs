@@ -3,7 +3,7 @@
 //! config and a shipped default list, each decision saying which rule made it.
 //!
 //! The rules are compiled once, when the configuration is read (`[stakeholders]`), into
-//! two regular expressions over the accent-folded affiliation and one set over domains.
+//! two regular expressions over the accent-folded affiliation and sets over domains.
 
 use std::collections::HashMap;
 
@@ -73,7 +73,8 @@ pub struct Rules {
     domains: RegexSet,
     /// Per domain pattern: (type, the pattern, where the rule is).
     domain_rules: Vec<(StakeholderType, String, &'static str)>,
-    personal: Vec<String>,
+    /// Mail providers' and students' domains (patterns as for the rules').
+    personal: RegexSet,
 }
 
 impl PartialEq for Rules {
@@ -213,7 +214,13 @@ impl Rules {
             domains: RegexSet::new(&domain_patterns)
                 .map_err(|e| format!("[stakeholders] domains: {e}"))?,
             domain_rules,
-            personal: personal.iter().map(|d| d.trim().to_lowercase()).collect(),
+            personal: RegexSet::new(
+                personal
+                    .iter()
+                    .map(|d| domain_regex(d))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+            .map_err(|e| format!("[stakeholders] personal_domains: {e}"))?,
             written,
         })
     }
@@ -253,7 +260,8 @@ impl Rules {
     }
 
     /// Infers the stakeholder type of an author, with the rule that decided it; none when
-    /// nothing says. `text` is the contribution (for "in a personal capacity").
+    /// nothing says. In order: a personal capacity, the affiliation's words, a personal
+    /// address without affiliation, the domain, the department's words. `text` is the contribution (for "in a personal capacity").
     pub fn infer(&self, author: &Author, text: &str) -> Option<Stakeholder> {
         let decided = |kind, by: String| {
             Some(Stakeholder {
@@ -268,34 +276,38 @@ impl Rules {
                 "the text says its author writes in a personal capacity".into(),
             );
         }
-        let fields = [
-            ("affiliation", author.affiliation.as_deref()),
-            ("department", author.department.as_deref()),
-        ];
-        for (field, value) in fields {
-            let Some(value) = value else { continue };
-            if let Some((kind, keyword, from)) = self.keyword_in(value) {
-                return decided(kind, format!("{field} {value:?} has {keyword:?} ({from})"));
-            }
+        let keyword = |field: &str, value: Option<&str>| {
+            let value = value?;
+            self.keyword_in(value).map(|(kind, keyword, from)| {
+                (kind, format!("{field} {value:?} has {keyword:?} ({from})"))
+            })
+        };
+        if let Some((kind, by)) = keyword("affiliation", author.affiliation.as_deref()) {
+            return decided(kind, by);
         }
         let domain = author
             .address
             .rsplit_once('@')
             .map_or(String::new(), |(_, d)| d.to_lowercase());
-        if domain.is_empty() {
-            return None;
+        // A person's own mailbox says more than the university or provider hosting it.
+        if author.affiliation.is_none() && !domain.is_empty() && self.personal.is_match(&domain) {
+            return decided(
+                StakeholderType::Individual,
+                format!("a personal address ({domain}) and no affiliation"),
+            );
         }
-        if let Some((kind, pattern, from)) = self.domain_rule(&domain) {
+        if let Some((kind, pattern, from)) =
+            self.domain_rule(&domain).filter(|_| !domain.is_empty())
+        {
             return decided(
                 *kind,
                 format!("domain {domain} matches {pattern:?} ({from})"),
             );
         }
-        if author.affiliation.is_none() && self.personal.contains(&domain) {
-            return decided(
-                StakeholderType::Individual,
-                format!("a personal address ({domain}) and no affiliation"),
-            );
+        // A unit's name says less than the organisation's domain: "Subdirección de … los
+        // Migrantes" at a ministry's address is the ministry's.
+        if let Some((kind, by)) = keyword("department", author.department.as_deref()) {
+            return decided(kind, by);
         }
         None
     }

@@ -39,7 +39,7 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
     // 1: shown, approved with 'a'.
     p.exp_string("[Q1] Priorities for GCM implementation")
         .expect("first submission shown");
-    p.exp_string("[a]pprove [r]eject [n] question [e]dit [s]kip [q]uit [?]")
+    p.exp_string("[a]pprove [r]eject [n] question [t]ype [e]dit [s]kip [q]uit [?]")
         .expect("prompt");
     key(&mut p, "?");
     p.exp_string("to type your own reason").expect("help");
@@ -58,7 +58,7 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
     p.exp_string("rejected submission 2").expect("rejected");
 
     // 3: a question that does not exist is refused; assigned to question 2 with 'n',
-    // shown again with it, then skipped.
+    // shown again with it, typed with 't', then skipped.
     p.exp_string("Pregunta 3").expect("third");
     p.exp_string("[a]pprove").expect("prompt");
     key(&mut p, "n");
@@ -72,6 +72,20 @@ fn review_approves_rejects_skips_and_quits_with_single_keys() {
     p.exp_string("submission 3").expect("assigned");
     p.exp_string("Question:  gcm-review question 2")
         .expect("shown again, assigned");
+    p.exp_string("[a]pprove").expect("prompt");
+    // Its type set with 't': a word that is no type is refused, then academia.
+    key(&mut p, "t");
+    p.exp_string("Type (member-state").expect("asks which");
+    p.send_line("charity").expect("send");
+    p.exp_string("not set").expect("refused");
+    p.exp_string("[a]pprove").expect("prompt again");
+    key(&mut p, "t");
+    p.exp_string("Type (member-state").expect("asks which");
+    p.send_line("academia").expect("send");
+    p.exp_string("submission 3's type is now academia")
+        .expect("set");
+    p.exp_string("Type:      academia (set by")
+        .expect("shown again, typed");
     p.exp_string("[a]pprove").expect("prompt");
     key(&mut p, "s");
     p.exp_string("Remittances and mobile money")
