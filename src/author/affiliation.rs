@@ -353,6 +353,20 @@ pub(super) fn on_behalf_in_prose(text: &str) -> Option<String> {
 }
 
 fn without_article(s: &str) -> &str {
+    // "On behalf of the Board of the Somali Diaspora Network": the network.
+    for board in [
+        "the Board of ",
+        "the board of ",
+        "Board of ",
+        "le conseil d'administration de ",
+        "du conseil d'administration de ",
+        "la Junta Directiva de ",
+        "la junta directiva de ",
+    ] {
+        if let Some(rest) = s.strip_prefix(board) {
+            return without_article(rest);
+        }
+    }
     for article in [
         "the ", "The ", "la ", "La ", "le ", "Le ", "el ", "El ", "los ", "las ", "les ", "l'",
         "L'", "a ", "o ",

@@ -61,6 +61,18 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Institutions named after the office that heads them: an organisation, not a job title.
+const OFFICE_INSTITUTIONS: &[&str] = &[
+    "defensor del pueblo",
+    "defensora del pueblo",
+    "defensoria del pueblo",
+    "defenseur des droits",
+    "protecteur du citoyen",
+    "mediateur de la republique",
+    "ombudsman",
+    "parliamentary ombudsman",
+];
+
 /// Whether a line is a closing ("Best regards,", « Cordialement », "Un saludo").
 pub fn is_closing(line: &str) -> bool {
     line.chars().count() <= 120 && CLOSING.is_match(line)
@@ -165,6 +177,13 @@ pub fn classify(line: &str) -> LineKind {
         .last()
         .map(String::as_str)
         .unwrap_or_default();
+    // An institution named after its office-holder ("Defensor del Pueblo").
+    if OFFICE_INSTITUTIONS
+        .iter()
+        .any(|p| starts_with_phrase(&words, p))
+    {
+        return LineKind::Organisation;
+    }
     if TITLE_WORDS.contains(&first) {
         return LineKind::Title;
     }
@@ -536,6 +555,26 @@ pub fn looks_like_name(line: &str) -> bool {
         return false;
     }
     let words = folded_words(&name);
+    // "Un Peuple – Un But – Une Foi", "The Team": a motto or a phrase, not a person.
+    if matches!(
+        words.first().map(String::as_str),
+        Some(
+            "un" | "une"
+                | "the"
+                | "a"
+                | "an"
+                | "our"
+                | "notre"
+                | "nuestro"
+                | "nuestra"
+                | "el"
+                | "los"
+                | "las"
+                | "les"
+        )
+    ) {
+        return false;
+    }
     let known_word = words.iter().any(|w| {
         TITLE_WORDS.contains(&w.as_str())
             || ORGANISATION_WORDS.contains(&w.as_str())
