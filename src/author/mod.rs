@@ -24,7 +24,8 @@ mod tests;
 
 pub use affiliation::writes_for_themselves;
 use affiliation::{affiliation_in, on_behalf, on_behalf_in_prose};
-use lines::{LineKind, classify, folded_words, is_closing, looks_like_name, without_honorifics};
+pub use lines::is_closing;
+use lines::{LineKind, classify, folded_words, looks_like_name, without_honorifics};
 
 use crate::trim::TrimmedBody;
 

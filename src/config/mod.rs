@@ -245,8 +245,21 @@ pub struct Space {
     /// What the space is for, once or per language.
     #[serde(default)]
     pub aim: Localized,
-    /// The page's interface language.
+    /// The space's first language: its page's when it offers one, and what a missing
+    /// translation falls back to.
     pub lang: Option<Lang>,
+    /// The languages its pages are published in (`/en/`, `/fr/`, `/es/`) [default: its
+    /// first language only].
+    #[serde(default)]
+    pub languages: Vec<Lang>,
+    /// A note at the foot of its pages, once or per language [default: `[publish]
+    /// disclaimer`].
+    #[serde(default)]
+    pub disclaimer: Localized,
+    /// What the page calls its moderators, once or per language [default: "Moderators",
+    /// « Modération », "Moderación"].
+    #[serde(default)]
+    pub moderators_label: Localized,
     /// How notices to contributors are signed, once or per language (`signature.fr`);
     /// several lines allowed. A language without one gets the default ("The moderation
     /// team" and the title, in that language), never another language's.
@@ -359,6 +372,17 @@ impl Config {
             if space.title.is_empty() {
                 return Err(format!("space {:?} has no title", space.id));
             }
+            if let Some(lang) = space.lang
+                && !space.languages.is_empty()
+                && !space.languages.contains(&lang)
+            {
+                return Err(format!(
+                    "space {:?}: lang = {:?} is not among its languages {:?}",
+                    space.id,
+                    lang.code(),
+                    space.languages.iter().map(|l| l.code()).collect::<Vec<_>>()
+                ));
+            }
             let mut numbers = std::collections::BTreeSet::new();
             for q in &space.questions {
                 if q.number == 0 || !numbers.insert(q.number) {
@@ -461,7 +485,20 @@ impl Config {
 impl Space {
     /// The space's first language: what a missing translation falls back to.
     pub fn first_lang(&self) -> Lang {
-        self.lang.unwrap_or(Lang::En)
+        self.lang
+            .or_else(|| self.languages.first().copied())
+            .unwrap_or(Lang::En)
+    }
+
+    /// The languages its pages are published in, the first language first.
+    pub fn languages(&self) -> Vec<Lang> {
+        let mut langs = vec![self.first_lang()];
+        for l in &self.languages {
+            if !langs.contains(l) {
+                langs.push(*l);
+            }
+        }
+        langs
     }
 
     /// The title in `lang`, or in the space's first language when it has none in `lang`.

@@ -588,6 +588,7 @@ impl Submission {
     }
 }
 
+mod dates;
 mod records;
 mod stakeholder;
 

@@ -20,7 +20,7 @@ mod actions;
 mod moves;
 mod questions;
 
-pub use questions::{NewQuestion, add_question, bare_subject};
+pub use questions::{NewQuestion, add_question};
 
 use jiff::Timestamp;
 

@@ -3,10 +3,8 @@
 //! questions to the moderators and other participants".
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use jiff::Timestamp;
-use regex::Regex;
 
 use super::check_moderator;
 use crate::config::Config;
@@ -24,25 +22,6 @@ pub struct NewQuestion {
     pub titles: BTreeMap<Lang, String>,
     /// The contribution it is promoted from.
     pub from: Option<SubmissionId>,
-}
-
-/// Reply prefixes, list and question tags in front of a subject ("Re: [Q2] ", "TR: ",
-/// "RV: ", "AW: ", "Fwd: ").
-static SUBJECT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(?:re|fwd?|tr|rv|aw|wg|enc|res|sv|antw)\s*(?:\[\d+\])?\s*:|\[[^\]]{0,40}\])\s*")
-        .expect("valid regex")
-});
-
-/// A subject without its reply prefixes and tags: what a question's title would read.
-pub fn bare_subject(subject: &str) -> String {
-    let mut s = subject.trim();
-    while let Some(m) = SUBJECT_PREFIX.find(s) {
-        if m.end() == 0 {
-            break;
-        }
-        s = s[m.end()..].trim_start();
-    }
-    s.trim().to_string()
 }
 
 /// Adds a question: numbered after every question its space has (declared, added, or
@@ -81,7 +60,7 @@ pub fn add_question(
     if titles.is_empty()
         && let Some(s) = &source
     {
-        let title = bare_subject(&s.subject);
+        let title = crate::route::bare_subject(&s.subject);
         if !title.is_empty() {
             titles.insert(s.lang.unwrap_or(space.first_lang()), title);
         }
@@ -123,20 +102,4 @@ pub fn add_question(
     };
     store.add_question(&question)?;
     Ok(question)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bare_subject;
-
-    #[test]
-    fn a_subject_loses_reply_prefixes_and_tags_in_any_language() {
-        assert_eq!(bare_subject("RE: [Q2] Remittances"), "Remittances");
-        assert_eq!(bare_subject("TR: RV: AW: Fwd: Re[2]: Question"), "Question");
-        assert_eq!(bare_subject("[gcm-list] [Q1] Qui paie ?"), "Qui paie ?");
-        assert_eq!(
-            bare_subject("Regarding remittances"),
-            "Regarding remittances"
-        );
-    }
 }

@@ -98,7 +98,7 @@ pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
                 lang: s.lang.map(|l| l.code()),
                 date: s.date().to_string(),
                 subject: redact(&s.subject),
-                text: redact(&s.body),
+                text: redact(&super::space_page::published_text(s)),
                 objectives: &s.objectives,
                 attachments: s
                     .attachments

@@ -1,4 +1,6 @@
-//! The Atom feed (RFC 4287) of a discussion space, written with `atom_syndication`.
+//! The Atom feeds (RFC 4287) of a discussion space and of each of its questions, written
+//! with `atom_syndication`. Links are absolute with `[publish] base_url`, else relative to
+//! the feed (readers resolve them against its address).
 
 use atom_syndication::{
     CategoryBuilder, ContentBuilder, EntryBuilder, FeedBuilder, FixedDateTime, LinkBuilder,
@@ -26,22 +28,43 @@ fn base(config: &Config) -> Option<String> {
         .map(|b| b.trim_end_matches('/').to_string())
 }
 
-/// The feed: one entry per published contribution, newest first; `updated` is the newest
-/// contribution's date, so the same store gives the same bytes.
-pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
+/// The feed of a space (`question` none) or of one of its questions: one entry per
+/// published contribution, newest first; `updated` is the newest contribution's date, so
+/// the same store gives the same bytes. It lives in the space's folder.
+pub fn atom(config: &Config, page: &SpacePage<'_>, question: Option<u32>) -> String {
     let space = page.space;
     let base = base(config);
-    let page_url = base.as_ref().map(|b| format!("{b}/{}/", space.id));
-    let mut items: Vec<&Submission> = page.all().collect();
+    // Entry ids stay what they were before pages had languages: an id never changes.
+    let id_base = base.as_ref().map(|b| format!("{b}/{}/", space.id));
+    let page_path = super::site::space_path(&space.id, space.first_lang());
+    let page_link = match &base {
+        Some(b) => format!("{b}/{page_path}"),
+        None => format!("../{page_path}"),
+    };
+    let file = question.map_or("feed.atom".to_string(), |n| format!("q-{n}.atom"));
+    let self_link = match &base {
+        Some(b) => format!("{b}/{}/{file}", space.id),
+        None => file,
+    };
+    let mut items: Vec<&Submission> = match question {
+        None => page.all().collect(),
+        Some(n) => page
+            .by_question
+            .iter()
+            .filter(|(q, _)| *q == Some(n))
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect(),
+    };
     items.sort_by_key(|s| std::cmp::Reverse((s.date(), s.id)));
     let updated = items.first().map(|s| when(s)).unwrap_or_else(epoch);
     let entries = items
         .iter()
         .map(|s| {
-            let id = match &page_url {
+            let id = match &id_base {
                 Some(u) => format!("{u}#contribution-{}", s.id),
                 None => format!("urn:hubmail:{}:contribution:{}", space.id, s.id),
             };
+            let link = format!("{page_link}#contribution-{}", s.id);
             let mut author = PersonBuilder::default();
             let name = super::text::redact(&s.author.name);
             author.name(match &s.author.affiliation {
@@ -51,7 +74,7 @@ pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
             let mut entry = EntryBuilder::default();
             entry
                 .id(id.clone())
-                .title(super::text::redact(&s.subject))
+                .title(super::text::redact(&super::space_page::heading(s)))
                 .updated(when(s))
                 .published(Some(when(s)))
                 .authors(vec![author.build()])
@@ -73,38 +96,43 @@ pub fn atom(config: &Config, page: &SpacePage<'_>) -> String {
                         .content_type(Some("html".to_string()))
                         .lang(s.lang.map(|l| l.code().to_string()))
                         .value(Some(super::text::to_html(
-                            &s.body,
+                            &super::space_page::published_text(s),
                             &format!("contribution-{}", s.id),
                         )))
                         .build(),
                 ));
-            if page_url.is_some() {
-                entry.links(vec![
-                    LinkBuilder::default().href(id).rel("alternate").build(),
-                ]);
-            }
+            entry.links(vec![
+                LinkBuilder::default().href(link).rel("alternate").build(),
+            ]);
             entry.build()
         })
         .collect::<Vec<_>>();
     let mut feed = FeedBuilder::default();
-    feed.id(page_url
-        .clone()
-        .unwrap_or_else(|| format!("urn:hubmail:{}", space.id)))
-        .title(space.title_in(space.first_lang()).to_string())
+    let feed_id = match (&id_base, question) {
+        (Some(u), None) => u.clone(),
+        (Some(u), Some(n)) => format!("{u}q-{n}"),
+        (None, None) => format!("urn:hubmail:{}", space.id),
+        (None, Some(n)) => format!("urn:hubmail:{}:question:{n}", space.id),
+    };
+    let title = match question {
+        None => space.title_in(space.first_lang()).to_string(),
+        Some(n) => format!("{} — {n}", space.title_in(space.first_lang())),
+    };
+    feed.id(feed_id)
+        .title(title)
         .updated(updated)
         .lang(Some(space.lang.unwrap_or(Lang::En).code().to_string()))
         .entries(entries);
-    if let Some(u) = &page_url {
-        feed.links(vec![
-            LinkBuilder::default()
-                .href(u.clone())
-                .rel("alternate")
-                .build(),
-            LinkBuilder::default()
-                .href(format!("{u}feed.atom"))
-                .rel("self")
-                .build(),
-        ]);
-    }
+    let alternate = match question {
+        None => page_link,
+        Some(n) => format!("{page_link}#question-{n}"),
+    };
+    feed.links(vec![
+        LinkBuilder::default()
+            .href(alternate)
+            .rel("alternate")
+            .build(),
+        LinkBuilder::default().href(self_link).rel("self").build(),
+    ]);
     feed.build().to_string()
 }

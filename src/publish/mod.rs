@@ -10,7 +10,10 @@
 
 mod data;
 mod feed;
+mod labels;
+mod letter;
 mod site;
+mod space_page;
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -153,17 +156,49 @@ fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Resu
         std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))
     };
     write("style.css", site::STYLE.as_bytes())?;
-    write("index.html", site::index(config, &pages).as_bytes())?;
+    let root_lang = config.default_space().first_lang();
+    let root = site::Place {
+        lang: root_lang,
+        depth: 0,
+    };
+    write("index.html", site::index(config, &pages, root).as_bytes())?;
+    for lang in site::site_languages(config) {
+        let at = site::Place { lang, depth: 1 };
+        write(
+            &site::index_path(lang),
+            site::index(config, &pages, at).as_bytes(),
+        )?;
+    }
     for page in &pages {
         let id = &page.space.id;
+        for lang in page.space.languages() {
+            let at = site::Place { lang, depth: 2 };
+            write(
+                &site::space_path(id, lang),
+                space_page::render(config, page, at).as_bytes(),
+            )?;
+        }
+        // The space's first language also at SPACE/, where pages were before languages.
+        let at = site::Place {
+            lang: page.space.first_lang(),
+            depth: 1,
+        };
         write(
             &format!("{id}/index.html"),
-            site::space(config, page).as_bytes(),
+            space_page::render(config, page, at).as_bytes(),
         )?;
         write(
             &format!("{id}/feed.atom"),
-            feed::atom(config, page).as_bytes(),
+            feed::atom(config, page, None).as_bytes(),
         )?;
+        for (number, _) in &page.by_question {
+            if let Some(n) = number {
+                write(
+                    &format!("{id}/q-{n}.atom"),
+                    feed::atom(config, page, Some(*n)).as_bytes(),
+                )?;
+            }
+        }
         write(
             &format!("{id}/contributions.json"),
             data::json(config, page)?.as_bytes(),

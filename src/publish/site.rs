@@ -1,137 +1,162 @@
-//! The HTML pages: the site index and one page per discussion space. Built with maud,
-//! which escapes every value; contribution text comes pre-sanitised from [`super::text`].
+//! The HTML pages' frame and the site's indexes, in each language the spaces offer. Built
+//! with maud, which escapes every value; contribution text comes pre-sanitised from
+//! [`super::text`]. A page knows how deep it lies in the release, so that every link is
+//! relative and the site works under any path.
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
 use super::SpacePage;
-use super::text;
-use crate::config::{Config, Space};
+use super::labels::Labels;
+use crate::config::{Config, InLang};
 use crate::model::{Lang, Submission};
 
 /// The site's stylesheet.
 pub const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:52rem;margin:0 auto;padding:1rem 1.5rem;line-height:1.55;color:#1d2430}
 header h1{margin-bottom:.2rem}.aim{color:#444}.meta{color:#555;font-size:.92rem}
+nav.languages{float:right;font-size:.92rem}nav.languages a,nav.languages strong{margin-left:.6rem}
 section.question{border-top:2px solid #0b5cad;margin-top:2rem}
 section.question>h2{font-size:1.2rem;color:#0b5cad}
 article.contribution{border-left:4px solid #d0d7e2;padding:.2rem 1rem;margin:1.2rem 0}
 article.contribution h3{margin:.3rem 0;font-size:1.05rem}
+div.replies{margin-left:1.5rem}div.replies article.contribution{border-left-color:#9bb4d6}
+aside.how-to{background:#f3f6fa;border:1px solid #d0d7e2;padding:.6rem 1rem;margin:1rem 0;font-size:.95rem}
+.fallback{color:#666;font-size:.85rem}
 .footnotes{font-size:.9rem;color:#333}.attachments{font-size:.92rem}
 footer{margin-top:3rem;border-top:1px solid #ccc;color:#555;font-size:.85rem}
 ";
 
-struct Labels {
-    lang: Lang,
-    questions: &'static str,
-    in_reply_to: &'static str,
-    general: &'static str,
-    moderators: &'static str,
-    attachments: &'static str,
-    none_yet: &'static str,
-    feed: &'static str,
-    data: &'static str,
-    spaces: &'static str,
-    contributions: &'static str,
+/// Where a page lies: its language and how many folders below the release's root.
+#[derive(Clone, Copy)]
+pub struct Place {
+    /// The page's language.
+    pub lang: Lang,
+    /// 0 for the root, 1 for `SPACE/`, 2 for `LANG/SPACE/`.
+    pub depth: usize,
 }
 
-fn labels(lang: Lang) -> Labels {
-    match lang {
-        Lang::En => Labels {
-            lang: Lang::En,
-            questions: "Discussion questions",
-            in_reply_to: "In reply to question",
-            general: "General contributions",
-            moderators: "Moderators",
-            attachments: "Attachments",
-            none_yet: "No contribution published yet.",
-            feed: "Feed (Atom)",
-            data: "Data (JSON)",
-            spaces: "Discussion spaces",
-            contributions: "contributions",
-        },
-        Lang::Fr => Labels {
-            lang: Lang::Fr,
-            questions: "Questions de discussion",
-            in_reply_to: "En réponse à la question",
-            general: "Contributions générales",
-            moderators: "Modérateurs",
-            attachments: "Pièces jointes",
-            none_yet: "Aucune contribution publiée pour le moment.",
-            feed: "Flux (Atom)",
-            data: "Données (JSON)",
-            spaces: "Espaces de discussion",
-            contributions: "contributions",
-        },
-        Lang::Es => Labels {
-            lang: Lang::Es,
-            questions: "Preguntas para el debate",
-            in_reply_to: "En respuesta a la pregunta",
-            general: "Contribuciones generales",
-            moderators: "Moderadores",
-            attachments: "Archivos adjuntos",
-            none_yet: "Todavía no se ha publicado ninguna contribución.",
-            feed: "Canal (Atom)",
-            data: "Datos (JSON)",
-            spaces: "Espacios de debate",
-            contributions: "contribuciones",
-        },
+impl Place {
+    /// The relative path from this page to `path` (relative to the release's root).
+    pub fn to(&self, path: &str) -> String {
+        format!("{}{path}", "../".repeat(self.depth))
     }
 }
 
-fn layout(lang: Lang, title: &str, css: &str, config: &Config, body: Markup) -> String {
+/// The path of a space's page in `lang`, relative to the release's root.
+pub fn space_path(space: &str, lang: Lang) -> String {
+    format!("{}/{space}/index.html", lang.code())
+}
+
+/// A language's site index, relative to the release's root.
+pub fn index_path(lang: Lang) -> String {
+    format!("{}/index.html", lang.code())
+}
+
+/// A text of the configuration, marked with its language when that is not the page's,
+/// and saying so when it is a fallback.
+pub fn localized(text: Option<InLang<'_>>, l: &Labels) -> Markup {
+    let Some(t) = text else { return html! {} };
+    match t.lang.filter(|lang| *lang != l.lang) {
+        Some(lang) => html! {
+            span lang=(lang.code()) { (t.text) }
+            @if t.fallback { " " span class="fallback" { "(" (l.not_translated) ")" } }
+        },
+        None => html! { (t.text) },
+    }
+}
+
+/// The page frame: head, language switcher (`alternates`: each language's version of this
+/// page, relative to the root), body and footer.
+pub fn layout(
+    at: Place,
+    title: &str,
+    alternates: &[(Lang, String)],
+    footer: Markup,
+    body: Markup,
+) -> String {
+    let l = Labels::of(at.lang);
     html! {
         (DOCTYPE)
-        html lang=(lang.code()) {
+        html lang=(at.lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; img-src 'self'";
                 title { (title) }
-                link rel="stylesheet" href=(css);
+                link rel="stylesheet" href=(at.to("style.css"));
+                @for (lang, path) in alternates {
+                    link rel="alternate" hreflang=(lang.code()) href=(at.to(path));
+                }
             }
             body {
-                (body)
-                footer {
-                    @if let Some(d) = &config.publish.disclaimer { p { (d) } }
+                @if alternates.len() > 1 {
+                    nav class="languages" aria-label=(l.language) {
+                        @for (lang, path) in alternates {
+                            @if *lang == at.lang {
+                                strong lang=(lang.code()) { (Labels::endonym(*lang)) }
+                            } @else {
+                                a href=(at.to(path)) hreflang=(lang.code()) lang=(lang.code()) { (Labels::endonym(*lang)) }
+                            }
+                        }
+                    }
                 }
+                (body)
+                footer { (footer) }
             }
         }
     }
     .into_string()
 }
 
-/// The site index: the spaces with their contribution counts.
-pub fn index(config: &Config, pages: &[SpacePage<'_>]) -> String {
-    let lang = config.default_space().lang.unwrap_or(Lang::En);
-    let l = labels(lang);
+/// Every language some space offers, in a stable order.
+pub fn site_languages(config: &Config) -> Vec<Lang> {
+    let mut langs = vec![config.default_space().first_lang()];
+    for space in &config.spaces {
+        for l in space.languages() {
+            if !langs.contains(&l) {
+                langs.push(l);
+            }
+        }
+    }
+    langs
+}
+
+/// The site index in `at.lang`: the spaces with their contribution counts, each linked to
+/// its page in that language (or in its first language when it does not offer this one).
+pub fn index(config: &Config, pages: &[SpacePage<'_>], at: Place) -> String {
+    let l = Labels::of(at.lang);
     let body = html! {
         header { h1 { (l.spaces) } }
         ul {
             @for p in pages {
+                @let space = p.space;
+                @let lang = if space.languages().contains(&at.lang) { at.lang } else { space.first_lang() };
                 li {
-                    a href=(format!("{}/index.html", p.space.id)) { (p.space.title_in(lang)) }
+                    a href=(at.to(&space_path(&space.id, lang))) { (localized(space.title.get(at.lang, space.first_lang()), &l)) }
                     " — " (p.all().count()) " " (l.contributions)
                 }
             }
         }
     };
-    layout(lang, l.spaces, "style.css", config, body)
+    let alternates: Vec<(Lang, String)> = site_languages(config)
+        .into_iter()
+        .map(|lang| (lang, index_path(lang)))
+        .collect();
+    let footer = html! { @if let Some(d) = &config.publish.disclaimer { p { (d) } } };
+    layout(at, l.spaces, &alternates, footer, body)
 }
 
 /// Where an attachment is published, relative to the site root.
 pub fn attachment_path(space: &str, s: &Submission, name: &str) -> String {
-    format!("{space}/files/{}/{}", s.id, safe_file_name(name))
-}
-
-/// An attachment's file name as published: the one sanitiser of names from mail
-/// ([`crate::parse::sanitize_file_name`], which ingest already applied; applying it again
-/// changes nothing, and covers records of older stores).
-fn safe_file_name(name: &str) -> String {
-    crate::parse::sanitize_file_name(name, "attachment")
+    format!(
+        "{space}/files/{}/{}",
+        s.id,
+        crate::parse::sanitize_file_name(name, "attachment")
+    )
 }
 
 /// Percent-encodes a path segment for an href (the file name itself stays readable).
-fn url_segment(segment: &str) -> String {
+pub fn url_segment(segment: &str) -> String {
     let mut out = String::new();
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
@@ -141,94 +166,4 @@ fn url_segment(segment: &str) -> String {
         }
     }
     out
-}
-
-fn contribution(s: &Submission, l: &Labels) -> Markup {
-    let anchor = format!("contribution-{}", s.id);
-    let body = text::to_html(&s.body, &anchor);
-    html! {
-        article class="contribution" id=(anchor) lang=[s.lang.map(|l| l.code())] {
-            h3 { (text::redact(&s.subject)) }
-            p class="meta" {
-                strong { (text::redact(&s.author.name)) }
-                @if let Some(a) = &s.author.affiliation { ", " (text::redact(a)) }
-                @if let Some(t) = &s.author.stakeholder {
-                    " · " span class="stakeholder" data-type=(t.kind.as_str()) { (t.kind.label(l.lang)) }
-                }
-                " · " time datetime=(s.date().strftime("%Y-%m-%d").to_string()) { (s.date().strftime("%Y-%m-%d").to_string()) }
-            }
-            (PreEscaped(body))
-            @let files: Vec<_> = s.attachments.iter().filter(|a| a.sha256.is_some()).collect();
-            @if !files.is_empty() {
-                p class="attachments" {
-                    (l.attachments) ": "
-                    @for (i, a) in files.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        a href=(format!("files/{}/{}", s.id, url_segment(&safe_file_name(&a.name)))) rel="nofollow ugc noopener" download { (a.name) }
-                        " (" (a.size / 1024 + 1) " KB)"
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn question_title(space: &Space, n: u32, lang: Lang) -> String {
-    space
-        .question(n)
-        .and_then(|q| {
-            q.title
-                .get(&lang)
-                .or_else(|| q.title.get(&Lang::En))
-                .or_else(|| q.title.values().next())
-        })
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// A discussion space's page: its questions, each followed by its contributions.
-pub fn space(config: &Config, page: &SpacePage<'_>) -> String {
-    let space = page.space;
-    let lang = space.lang.unwrap_or(Lang::En);
-    let l = labels(lang);
-    let body = html! {
-        header {
-            p { a href="../index.html" { (l.spaces) } }
-            h1 { (space.title_in(lang)) }
-            @if !space.aim.is_empty() { p class="aim" { (space.aim_in(lang)) } }
-            @if !space.moderators.is_empty() {
-                p class="meta" { (l.moderators) ": " (space.moderators.join(", ")) }
-            }
-            p class="meta" {
-                a href="feed.atom" { (l.feed) } " · " a href="contributions.json" { (l.data) }
-            }
-            @if !space.questions.is_empty() {
-                h2 { (l.questions) }
-                ol {
-                    @for q in &space.questions {
-                        li value=(q.number) { a href=(format!("#question-{}", q.number)) { (question_title(space, q.number, lang)) } }
-                    }
-                }
-            }
-        }
-        @for (number, list) in &page.by_question {
-            @match number {
-                Some(n) => section class="question" id=(format!("question-{n}")) {
-                    h2 { (n) ". " (question_title(space, *n, lang)) }
-                    @if list.is_empty() { p class="meta" { (l.none_yet) } }
-                    @for s in list {
-                        p class="meta" { (l.in_reply_to) " " (n) }
-                        (contribution(s, &l))
-                    }
-                },
-                None => @if !list.is_empty() {
-                    section class="question" id="general" {
-                        h2 { (l.general) }
-                        @for s in list { (contribution(s, &l)) }
-                    }
-                },
-            }
-        }
-    };
-    layout(lang, space.title_in(lang), "../style.css", config, body)
 }

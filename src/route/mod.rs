@@ -35,6 +35,44 @@ static SUBJECT_TAG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Reply and forward prefixes in any language ("Re:", "RE[2]:", "Fwd:", "TR:", "RV:",
+/// "AW:", "WG:", "SV:"), and list tags ("[gcm-list]", "[Q2]").
+static SUBJECT_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:(?:re|fwd?|tr|rv|aw|wg|enc|res|sv|antw)\s*(?:\[\d+\])?\s*:|\[[^\]]{0,40}\])\s*",
+    )
+    .expect("valid regex")
+});
+
+/// A question named at the start of a subject: "Q1:", "Question 2 -", "Pregunta 3:",
+/// « Réponse à la question 2 : », "Contribution to Question 1 -".
+static SUBJECT_QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:(?:r[ée]ponse|contribution|respuesta|contribuci[óo]n|answer|response|reply|contribui[çc][ãa]o|resposta)\s+(?:[àa]|to|para|de)\s+(?:la\s+|a\s+)?)?(?:q|question|pregunta|quest[ãa]o|pergunta)\s*(?:n[°ºo.]?\s*)?\d{1,2}(?:\s*[:\-–—.]\s*|\s*$)",
+    )
+    .expect("valid regex")
+});
+
+/// A subject without its reply prefixes, list and question tags, and a question named at
+/// its start: what a heading or a question's title reads ("RE: [Q2] Remittances" →
+/// "Remittances"). Empty when nothing else is left.
+pub fn bare_subject(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let before = s;
+        if let Some(m) = SUBJECT_PREFIX.find(s).filter(|m| m.end() > 0) {
+            s = s[m.end()..].trim_start();
+        }
+        if let Some(m) = SUBJECT_QUESTION.find(s).filter(|m| m.end() > 0) {
+            s = s[m.end()..].trim_start();
+        }
+        if s == before {
+            break;
+        }
+    }
+    s.trim().to_string()
+}
+
 static PLUS_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^[^@+]+\+(?:([a-z0-9-]+?)-)?q(\d{1,3})@").expect("valid regex")
 });

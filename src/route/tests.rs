@@ -171,3 +171,31 @@ fn deadlines_are_inclusive_and_question_first() {
     assert!(deadline_flag(&c, Some(&q2), feb1).is_none());
     assert!(deadline_flag(&c, Some(&q2), feb15).is_none());
 }
+
+#[test]
+fn a_subject_loses_reply_prefixes_tags_and_a_named_question_in_any_language() {
+    use super::bare_subject;
+    assert_eq!(bare_subject("RE: [Q2] Remittances"), "Remittances");
+    assert_eq!(bare_subject("TR: RV: AW: Fwd: Re[2]: Jobs"), "Jobs");
+    assert_eq!(bare_subject("[gcm-list] [Q1] Qui paie ?"), "Qui paie ?");
+    assert_eq!(
+        bare_subject("Q1: prioridades de las ciudades"),
+        "prioridades de las ciudades"
+    );
+    assert_eq!(
+        bare_subject("Réponse à la question 2 : inclusion financière"),
+        "inclusion financière"
+    );
+    assert_eq!(
+        bare_subject("Contribution to Question 1 - position paper attached"),
+        "position paper attached"
+    );
+    assert_eq!(
+        bare_subject("Regarding remittances"),
+        "Regarding remittances"
+    );
+    assert_eq!(bare_subject("Question 2"), "");
+    assert_eq!(bare_subject("Q2"), "");
+    assert_eq!(bare_subject("Q2 and Q3 together"), "Q2 and Q3 together");
+    assert_eq!(bare_subject("[Q2]"), "");
+}

@@ -187,7 +187,16 @@ fn sigkill_at_random_moments_during_ingest_loses_and_duplicates_nothing() {
             .into_command()
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(150 + rng.next() % 700));
+        // Kill once this run has started moving messages (however slow the machine is to
+        // start it), a random moment later.
+        let started = std::time::Instant::now();
+        while moved(&maildir) == before
+            && child.try_wait().expect("poll").is_none()
+            && started.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(rng.next() % 400));
         if child.try_wait().expect("poll").is_some() {
             break;
         }

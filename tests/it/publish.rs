@@ -19,10 +19,15 @@ disclaimer = "The views expressed are those of the contributors."
 
 [[space]]
 id = "gcm-review"
-title = "Regional Review of the Global Compact for Migration"
-aim = "Views on implementing the GCM."
+title.en = "Regional Review of the Global Compact for Migration"
+title.fr = "Examen régional du Pacte mondial sur les migrations"
+title.es = "Examen regional del Pacto Mundial para la Migración"
+aim.en = "Views on implementing the GCM."
+aim.fr = "Vos points de vue sur la mise en œuvre du Pacte."
 lang = "en"
+languages = ["en", "fr", "es"]
 moderators = ["Amina Diallo"]
+moderators_label.fr = "Équipe de modération"
 
 [[space.question]]
 number = 1
@@ -34,7 +39,7 @@ title = { en = "Remittances?", fr = "Transferts de fonds ?", es = "¿Remesas?" }
 
 [[space.question]]
 number = 3
-title = { en = "Diaspora?", fr = "Diaspora ?", es = "¿Diáspora?" }
+title = { en = "Diaspora?", fr = "Diaspora ?" }
 
 [[space]]
 id = "espace-fr"
@@ -42,10 +47,32 @@ title = "Espace francophone"
 lang = "fr"
 "#;
 
-/// The fixtures ingested and all approvable ones approved.
+/// A French reply to the fixture contribution from Montréal (02), signed and with a
+/// salutation, as people answer each other on the consultation page.
+const REPLY: &str = "From: Amadou Diallo <a.diallo@example.sn>\r\n\
+To: contact@consultation.example.org\r\n\
+Subject: RE: =?ISO-8859-1?Q?R=E9ponse_=E0_la_question_2_:_inclusion_financi=E8re?=\r\n\
+Date: Sat, 15 Jan 2022 10:00:00 +0000\r\n\
+Message-ID: <reply-to-montreal@example.sn>\r\n\
+In-Reply-To: <a1b2c3d4.5678@montreal.example.ca>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Bonjour,\r\n\
+\r\n\
+Au Sénégal aussi, les comptes de base sans justificatif de domicile ont aidé les familles de migrants.\r\n\
+\r\n\
+Cordialement,\r\n\
+Amadou Diallo\r\n";
+
+/// The fixtures ingested, a reply to one of them, and all approvable ones approved.
 fn published() -> Workspace {
     let ws = Workspace::with_config_text(CONFIG);
     ws.ingest_fixtures();
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(REPLY.as_bytes().to_vec())
+        .ok();
     let ids: Vec<String> = ws
         .json(&["queue", "--json"])
         .as_array()
@@ -152,8 +179,9 @@ fn the_feed_parses_and_the_data_matches_its_schema() {
         assert!(!entry.authors.is_empty(), "author");
         assert!(entry.updated.is_some(), "updated");
         assert!(entry.links.iter().any(|l| {
-            l.href
-                .starts_with("https://consultation.example.org/gcm-review/#contribution-")
+            l.href.starts_with(
+                "https://consultation.example.org/en/gcm-review/index.html#contribution-",
+            )
         }));
         assert!(entry.content.is_some(), "content");
     }
@@ -229,14 +257,19 @@ fn deterministic_atomic_and_withdrawals_disappear() {
 }
 
 #[test]
-fn no_contributor_address_is_ever_published() {
+fn no_contributor_address_is_ever_published_and_the_contact_box_routes() {
     let ws = published();
     publish(&ws);
+    // The consultation's own mailbox is published, on purpose: "How to contribute"
+    // links to it with the plus-address of each question. Nothing else has an "@".
+    let contact =
+        regex::Regex::new(r"contact(\+[a-z0-9-]+)?@consultation\.example\.org").expect("regex");
     for (rel, bytes) in tree(&site(&ws)) {
         if rel.contains("/files/") {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
+        let text = contact.replace_all(&text, "");
         for address in [
             "sarah.doyel@iom.example.int",
             "elodie.frechette",
@@ -247,6 +280,18 @@ fn no_contributor_address_is_ever_published() {
             assert!(!text.contains(address), "{rel} contains {address:?}");
         }
     }
+    // Each question's link is the plus-address routing reads, with its subject tag.
+    let page = std::fs::read_to_string(site(&ws).join("fr/gcm-review/index.html")).expect("page");
+    for n in 1..=3 {
+        assert!(
+            page.contains(&format!(
+                "href=\"mailto:contact+q{n}@consultation.example.org?subject=%5BQ{n}%5D%20\""
+            )),
+            "question {n}"
+        );
+    }
+    let other = std::fs::read_to_string(site(&ws).join("fr/espace-fr/index.html")).expect("page");
+    assert!(other.contains("href=\"mailto:contact+espace-fr@consultation.example.org\""));
 }
 
 #[test]
@@ -412,4 +457,80 @@ fn hostile_contributions_run_no_script_in_a_real_browser() {
         "a PNG screenshot written by this run: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn three_languages_a_switcher_and_a_reply_under_its_parent_in_a_real_browser() {
+    let ws = published();
+    publish(&ws);
+    let root = site(&ws);
+    let href = regex::Regex::new(r##"href="(\.\./\.\./[^"#]+)""##).expect("regex");
+    let heading = regex::Regex::new(r"<h3>([^<]*)</h3>").expect("regex");
+    for lang in ["en", "fr", "es"] {
+        let page =
+            std::fs::read_to_string(root.join(lang).join("gcm-review/index.html")).expect("page");
+        assert!(page.contains(&format!("<html lang=\"{lang}\">")), "{lang}");
+        // Every alternate and switcher link leads to a page of the release.
+        for link in href.captures_iter(&page) {
+            let path = link[1].replace("%20", " ");
+            let target = root.join(lang).join("gcm-review").join(&path);
+            assert!(target.exists(), "{lang}: {} does not exist", &link[1]);
+        }
+        for other in ["en", "fr", "es"] {
+            assert!(
+                page.contains(&format!(
+                    "<link rel=\"alternate\" hreflang=\"{other}\" href=\"../../{other}/gcm-review/index.html\">"
+                )),
+                "{lang} → {other}"
+            );
+        }
+        // Headings without tags or reply prefixes; no letter around the text.
+        for h in heading.captures_iter(&page) {
+            let h = &h[1];
+            assert!(
+                !h.contains("[Q") && !h.starts_with("RE:") && !h.starts_with("Re:"),
+                "{h}"
+            );
+        }
+        for letter in [
+            "Dear colleagues,",
+            "Best regards,",
+            "Cordialement,",
+            "Saludos cordiales,",
+        ] {
+            assert!(!page.contains(letter), "{lang}: {letter}");
+        }
+    }
+    let french = root.join("fr/gcm-review/index.html");
+    let out = chromium(&["--dump-dom", &format!("file://{}", french.display())]);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<html lang=\"fr\">"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The reply (the last contribution) is inside the Montréal contribution's article.
+    let reply_at = dom
+        .find("Au Sénégal aussi")
+        .expect("the reply is published");
+    let parent_at = dom
+        .find("Élodie Fréchette</strong>")
+        .expect("the parent is published");
+    let between = &dom[parent_at..reply_at];
+    assert!(
+        between.contains("<div class=\"replies\">") && !between.contains("</article>"),
+        "the reply is nested in its parent's card"
+    );
+    assert!(
+        dom[..reply_at].contains("En réponse à <a href=\"#contribution-2\">Élodie Fréchette</a>"),
+        "and says whom it answers"
+    );
+    // The switcher names the other languages as their speakers do.
+    assert!(dom.contains(">English</a>") && dom.contains(">Español</a>"));
+    assert!(dom.contains("<strong lang=\"fr\">Français</strong>"));
+    // A title without a Spanish translation falls back to English, visibly.
+    let spanish = std::fs::read_to_string(root.join("es/gcm-review/index.html")).expect("page");
+    assert!(spanish.contains(
+        "<span lang=\"en\">Diaspora?</span> <span class=\"fallback\">(sin traducir)</span>"
+    ));
 }

@@ -1,0 +1,299 @@
+//! A discussion space's page in one language: its questions, each with its contributions
+//! (a reply nested under what it answers), counts per language, and how to contribute.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use maud::{Markup, PreEscaped, html};
+
+use super::SpacePage;
+use super::labels::Labels;
+use super::site::{self, Place, localized};
+use super::{letter, text};
+use crate::config::{Config, Space};
+use crate::model::{Lang, Submission, SubmissionId};
+
+/// How deep replies nest on the page; deeper ones are shown at that depth.
+const MAX_NESTING: usize = 4;
+
+/// A contribution's heading: its subject without tags and reply prefixes, or the first
+/// words of its text when nothing is left.
+pub fn heading(s: &Submission) -> String {
+    let bare = crate::route::bare_subject(&s.subject);
+    if !bare.is_empty() {
+        return bare;
+    }
+    let words: Vec<&str> = s.body.split_whitespace().take(8).collect();
+    let more = s.body.split_whitespace().count() > words.len();
+    format!("{}{}", words.join(" "), if more { "…" } else { "" })
+}
+
+/// The text published for a contribution (without salutation and signed closing).
+pub fn published_text(s: &Submission) -> String {
+    letter::letter_body(&s.body, &s.author.name).into_owned()
+}
+
+/// The question's title in `lang`, or in the space's first language, marked as such.
+fn question_title(space: &Space, n: u32, l: &Labels) -> Markup {
+    let Some(q) = space.question(n) else {
+        return html! {};
+    };
+    let first = space.first_lang();
+    match q.title.get(&l.lang) {
+        Some(t) => html! { (t) },
+        None => {
+            let fallback = q
+                .title
+                .get_key_value(&first)
+                .or_else(|| q.title.iter().next());
+            match fallback {
+                Some((lang, t)) => html! {
+                    span lang=(lang.code()) { (t) } " " span class="fallback" { "(" (l.not_translated) ")" }
+                },
+                None => html! {},
+            }
+        }
+    }
+}
+
+/// The mailbox and plus-address tag that route to a question of this space (or to the
+/// space, for `None`), as a `mailto:` link with the subject tag routing also reads.
+fn mailto(config: &Config, space: &Space, question: Option<u32>) -> Option<String> {
+    let contact = config.hub.contact_addresses.first()?;
+    let (local, domain) = contact.split_once('@')?;
+    let is_default = space.id == config.default_space().id;
+    let tag = space.address_tag.as_deref().unwrap_or(&space.id);
+    let plus = match (question, is_default) {
+        (Some(n), true) => format!("+q{n}"),
+        (Some(n), false) => format!("+{tag}-q{n}"),
+        (None, true) => String::new(),
+        (None, false) => format!("+{tag}"),
+    };
+    let subject = question.map_or(String::new(), |n| format!("?subject=%5BQ{n}%5D%20"));
+    Some(format!("mailto:{local}{plus}@{domain}{subject}"))
+}
+
+fn how_to_contribute(config: &Config, space: &Space, l: &Labels) -> Markup {
+    let langs: Vec<&str> = space
+        .languages()
+        .into_iter()
+        .map(|lang| l.language_name(lang))
+        .collect();
+    let addresses: Vec<(String, String)> = space
+        .questions
+        .iter()
+        .filter_map(|q| {
+            mailto(config, space, Some(q.number))
+                .map(|m| (format!("{} {}", l.write_to, q.number), m))
+        })
+        .chain(mailto(config, space, None).map(|m| (l.general_contribution.to_string(), m)))
+        .collect();
+    html! {
+        aside class="how-to" {
+            h2 { (l.how_to) }
+            @if !addresses.is_empty() {
+                p { (l.how_to_intro) }
+                ul {
+                    @for (what, href) in &addresses {
+                        li { a href=(href) { (what) } }
+                    }
+                }
+            }
+            p { (l.accepted_languages) " " (l.list(&langs)) "." }
+            p { (l.moderation) }
+        }
+    }
+}
+
+/// A space's page in `at.lang`.
+pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
+    let space = page.space;
+    let l = Labels::of(at.lang);
+    let first = space.first_lang();
+    let on_page: HashMap<SubmissionId, &Submission> = page.all().map(|s| (s.id, s)).collect();
+    // An interface word: the page's own rather than another language's.
+    let moderators = space
+        .moderators_label
+        .exact(at.lang)
+        .unwrap_or(l.moderators);
+    let feed = at.to(&format!("{}/feed.atom", space.id));
+    let data = at.to(&format!("{}/contributions.json", space.id));
+    let body = html! {
+        header {
+            p { a href=(at.to(&site::index_path(at.lang))) { (l.spaces) } }
+            h1 { (localized(space.title.get(at.lang, first), &l)) }
+            @if !space.aim.is_empty() { p class="aim" { (localized(space.aim.get(at.lang, first), &l)) } }
+            @if !space.moderators.is_empty() {
+                p class="meta" { (moderators) (l.colon) (space.moderators.join(", ")) }
+            }
+            p class="meta" { a href=(feed) { (l.feed) } " · " a href=(data) { (l.data) } }
+            @if !space.questions.is_empty() {
+                h2 { (l.questions) }
+                ol {
+                    @for q in &space.questions {
+                        li value=(q.number) { a href=(format!("#question-{}", q.number)) { (question_title(space, q.number, &l)) } }
+                    }
+                }
+            }
+            (how_to_contribute(config, space, &l))
+        }
+        @for (number, list) in &page.by_question {
+            @let threads = Threads::new(list);
+            @match number {
+                Some(n) => section class="question" id=(format!("question-{n}")) {
+                    h2 { (n) ". " (question_title(space, *n, &l)) }
+                    p class="meta" {
+                        (l.count(&by_language(list)))
+                        " · " a href=(at.to(&format!("{}/q-{n}.atom", space.id))) { (l.question_feed) }
+                    }
+                    @if list.is_empty() { p class="meta" { (l.none_yet) } }
+                    @for s in &threads.top { (card(s, &threads, &on_page, at, &l, space, 0)) }
+                },
+                None => @if !list.is_empty() {
+                    section class="question" id="general" {
+                        h2 { (l.general) }
+                        p class="meta" { (l.count(&by_language(list))) }
+                        @for s in &threads.top { (card(s, &threads, &on_page, at, &l, space, 0)) }
+                    }
+                },
+            }
+        }
+    };
+    let alternates: Vec<(Lang, String)> = space
+        .languages()
+        .into_iter()
+        .map(|lang| (lang, site::space_path(&space.id, lang)))
+        .collect();
+    let footer = match space.disclaimer.get(at.lang, first) {
+        Some(d) => html! { p { (localized(Some(d), &l)) } },
+        None => html! { @if let Some(d) = &config.publish.disclaimer { p { (d) } } },
+    };
+    let title = space
+        .title
+        .get(at.lang, first)
+        .map_or(String::new(), |t| t.text.to_string());
+    site::layout(at, &title, &alternates, footer, body)
+}
+
+/// Contributions per language, in a stable order (undetermined last).
+fn by_language(list: &[&Submission]) -> Vec<(Option<Lang>, usize)> {
+    let mut counts: BTreeMap<Option<Lang>, usize> = BTreeMap::new();
+    for s in list {
+        *counts.entry(s.lang).or_default() += 1;
+    }
+    let mut out: Vec<(Option<Lang>, usize)> = counts
+        .iter()
+        .filter(|(l, _)| l.is_some())
+        .map(|(l, n)| (*l, *n))
+        .collect();
+    if let Some(n) = counts.get(&None) {
+        out.push((None, *n));
+    }
+    out
+}
+
+/// A question's contributions as threads: the ones that answer no other contribution of
+/// the same list, each with its replies.
+struct Threads<'a> {
+    top: Vec<&'a Submission>,
+    replies: HashMap<SubmissionId, Vec<&'a Submission>>,
+}
+
+impl<'a> Threads<'a> {
+    fn new(list: &[&'a Submission]) -> Threads<'a> {
+        let here: HashSet<SubmissionId> = list.iter().map(|s| s.id).collect();
+        let mut top = Vec::new();
+        let mut replies: HashMap<SubmissionId, Vec<&'a Submission>> = HashMap::new();
+        for s in list {
+            match s.parent.filter(|p| here.contains(p) && *p != s.id) {
+                Some(parent) => replies.entry(parent).or_default().push(s),
+                None => top.push(*s),
+            }
+        }
+        // Whatever no thread reaches (parents that answer each other) is shown at the top.
+        loop {
+            let mut reached = HashSet::new();
+            let mut stack: Vec<SubmissionId> = top.iter().map(|s| s.id).collect();
+            while let Some(id) = stack.pop() {
+                if reached.insert(id)
+                    && let Some(rs) = replies.get(&id)
+                {
+                    stack.extend(rs.iter().map(|r| r.id));
+                }
+            }
+            let Some(lost) = list.iter().find(|s| !reached.contains(&s.id)) else {
+                break;
+            };
+            for v in replies.values_mut() {
+                v.retain(|r| r.id != lost.id);
+            }
+            top.push(*lost);
+        }
+        Threads { top, replies }
+    }
+}
+
+fn card(
+    s: &Submission,
+    threads: &Threads<'_>,
+    on_page: &HashMap<SubmissionId, &Submission>,
+    at: Place,
+    l: &Labels,
+    space: &Space,
+    depth: usize,
+) -> Markup {
+    let anchor = format!("contribution-{}", s.id);
+    let body = text::to_html(&published_text(s), &anchor);
+    let day = s.date().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let parent = s.parent.and_then(|p| on_page.get(&p));
+    let replies = threads
+        .replies
+        .get(&s.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let files: Vec<_> = s
+        .attachments
+        .iter()
+        .filter(|a| a.sha256.is_some())
+        .collect();
+    html! {
+        article class="contribution" id=(anchor) lang=[s.lang.map(|l| l.code())] {
+            h3 { (text::redact(&heading(s))) }
+            @if let Some(p) = parent {
+                p class="meta in-reply-to" {
+                    (l.in_reply_to) " " a href=(format!("#contribution-{}", p.id)) { (text::redact(&p.author.name)) }
+                }
+            }
+            p class="meta" {
+                strong { (text::redact(&s.author.name)) }
+                @if let Some(a) = &s.author.affiliation { ", " (text::redact(a)) }
+                @if let Some(t) = &s.author.stakeholder {
+                    " · " span class="stakeholder" data-type=(t.kind.as_str()) { (t.kind.label(l.lang)) }
+                }
+                " · " time datetime=(day.to_string()) { (l.lang.long_date(day)) }
+                @if let Some(lang) = s.lang.filter(|lang| *lang != l.lang) {
+                    " · " span class="lang" { (l.language_name(lang)) }
+                }
+            }
+            (PreEscaped(body))
+            @if !files.is_empty() {
+                p class="attachments" {
+                    (l.attachments) (l.colon)
+                    @for (i, a) in files.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        @let name = crate::parse::sanitize_file_name(&a.name, "attachment");
+                        a href=(at.to(&format!("{}/files/{}/{}", space.id, s.id, site::url_segment(&name)))) rel="nofollow ugc noopener" download { (a.name) }
+                        " (" (a.size / 1024 + 1) " KB)"
+                    }
+                }
+            }
+            @if !replies.is_empty() && depth < MAX_NESTING {
+                div class="replies" {
+                    @for r in replies { (card(r, threads, on_page, at, l, space, depth + 1)) }
+                }
+            }
+        }
+        @if !replies.is_empty() && depth >= MAX_NESTING {
+            @for r in replies { (card(r, threads, on_page, at, l, space, depth)) }
+        }
+    }
+}
