@@ -2,12 +2,14 @@
 //! NGO…): inferred from the affiliation's words and the address's domain by rules in the
 //! config and a shipped default list, each decision saying which rule made it.
 //!
-//! The rules are compiled once, when the configuration is read (`[stakeholders]`), into
-//! two regular expressions over the accent-folded affiliation and sets over domains.
+//! The rules are checked when the configuration is read (`[stakeholders]`) and compiled
+//! on first use (a process that never infers a type does not pay the 13 ms), into two
+//! regular expressions over the accent-folded affiliation and sets over domains.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexBuilder, RegexSet};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Author, Stakeholder, StakeholderType};
@@ -59,11 +61,17 @@ pub struct RuleConfig {
     pub domains: Vec<String>,
 }
 
-/// The rules, compiled. Built from [`RulesConfig`] when the configuration is read, and
-/// written back as it was.
+/// The rules: checked from [`RulesConfig`] when the configuration is read, compiled on
+/// first use, and written back as they were.
 #[derive(Debug, Clone)]
 pub struct Rules {
     written: RulesConfig,
+    compiled: OnceLock<Compiled>,
+}
+
+/// The rules ready to match.
+#[derive(Debug, Clone, Default)]
+struct Compiled {
     /// Keywords ignoring case, over the lower-cased folded text.
     any_case: Option<Regex>,
     /// Keywords in capitals ("IOM"), over the folded text as written.
@@ -75,6 +83,27 @@ pub struct Rules {
     domain_rules: Vec<(StakeholderType, String, &'static str)>,
     /// Mail providers' and students' domains (patterns as for the rules').
     personal: RegexSet,
+}
+
+/// A rule with where it comes from ("config" or "default rules").
+type Sourced = (RuleConfig, &'static str);
+
+/// The rules in the order they are read, with where each comes from: the consultation's,
+/// then the shipped ones unless `defaults = false`; and the personal domains.
+fn all_rules(written: &RulesConfig) -> Result<(Vec<Sourced>, Vec<String>), String> {
+    let shipped: RulesConfig =
+        toml::from_str(DEFAULT_RULES).map_err(|e| format!("the shipped stakeholder rules: {e}"))?;
+    let mut all: Vec<Sourced> = written
+        .rules
+        .iter()
+        .map(|r| (r.clone(), "config"))
+        .collect();
+    let mut personal = written.personal_domains.clone();
+    if written.defaults {
+        all.extend(shipped.rules.into_iter().map(|r| (r, "default rules")));
+        personal.extend(shipped.personal_domains);
+    }
+    Ok((all, personal))
 }
 
 impl PartialEq for Rules {
@@ -115,6 +144,64 @@ impl<'de> Deserialize<'de> for Rules {
     }
 }
 
+/// Compiles checked rules into the matchers.
+fn build(written: &RulesConfig) -> Result<Compiled, String> {
+    let (all, personal) = all_rules(written)?;
+    let mut keywords = HashMap::new();
+    let (mut any_case, mut capitals) = (Vec::new(), Vec::new());
+    let mut domain_patterns = Vec::new();
+    let mut domain_rules = Vec::new();
+    for (rule, from) in &all {
+        for k in &rule.affiliation {
+            let k = k.trim();
+            let caps = in_capitals(k);
+            let folded = fold(k, caps);
+            if keywords.contains_key(&folded) {
+                continue; // an earlier rule has it
+            }
+            keywords.insert(folded.clone(), (rule.kind, k.to_string(), *from));
+            let alternative = regex::escape(&folded).replace(' ', r"\s+");
+            if caps {
+                capitals.push(alternative);
+            } else {
+                any_case.push(alternative);
+            }
+        }
+        for d in &rule.domains {
+            domain_patterns.push(domain_regex(d)?);
+            domain_rules.push((rule.kind, d.trim().to_lowercase(), *from));
+        }
+    }
+    // Whole words: not inside a longer word on either side.
+    let alternation = |alts: &[String]| -> Result<Option<Regex>, String> {
+        if alts.is_empty() {
+            return Ok(None);
+        }
+        RegexBuilder::new(&format!(
+            r"(?:^|[^A-Za-z0-9])({})(?:$|[^A-Za-z0-9])",
+            alts.join("|")
+        ))
+        .size_limit(64 << 20)
+        .build()
+        .map(Some)
+        .map_err(|e| format!("[stakeholders] keywords: {e}"))
+    };
+    let personal = personal
+        .iter()
+        .map(|d| domain_regex(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Compiled {
+        any_case: alternation(&any_case)?,
+        capitals: alternation(&capitals)?,
+        keywords,
+        domains: RegexSet::new(&domain_patterns)
+            .map_err(|e| format!("[stakeholders] domains: {e}"))?,
+        domain_rules,
+        personal: RegexSet::new(&personal)
+            .map_err(|e| format!("[stakeholders] personal_domains: {e}"))?,
+    })
+}
+
 /// Text folded for matching: accents dropped (deunicode), and lower-cased unless `case`.
 fn fold(text: &str, keep_case: bool) -> String {
     let folded = deunicode::deunicode(text);
@@ -152,22 +239,11 @@ fn domain_regex(pattern: &str) -> Result<String, String> {
 }
 
 impl Rules {
-    /// Compiles the rules, the consultation's first; the error names the bad entry.
+    /// Checks the rules, the consultation's first; the error names the bad entry. They are
+    /// compiled when first used.
     pub fn compile(written: RulesConfig) -> Result<Rules, String> {
-        let shipped: RulesConfig = toml::from_str(DEFAULT_RULES)
-            .map_err(|e| format!("the shipped stakeholder rules: {e}"))?;
-        let mut all: Vec<(&RuleConfig, &'static str)> =
-            written.rules.iter().map(|r| (r, "config")).collect();
-        let mut personal = written.personal_domains.clone();
-        if written.defaults {
-            all.extend(shipped.rules.iter().map(|r| (r, "default rules")));
-            personal.extend(shipped.personal_domains.iter().cloned());
-        }
-        let mut keywords = HashMap::new();
-        let (mut any_case, mut capitals) = (Vec::new(), Vec::new());
-        let mut domain_patterns = Vec::new();
-        let mut domain_rules = Vec::new();
-        for (rule, from) in all {
+        let (all, personal) = all_rules(&written)?;
+        for (rule, _) in &all {
             for k in &rule.affiliation {
                 let k = k.trim();
                 if k.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
@@ -176,52 +252,29 @@ impl Rules {
                         rule.kind
                     ));
                 }
-                let caps = in_capitals(k);
-                let folded = fold(k, caps);
-                if keywords.contains_key(&folded) {
-                    continue; // an earlier rule has it
-                }
-                keywords.insert(folded.clone(), (rule.kind, k.to_string(), from));
-                let alternative = regex::escape(&folded).replace(' ', r"\s+");
-                if caps {
-                    capitals.push(alternative);
-                } else {
-                    any_case.push(alternative);
-                }
             }
             for d in &rule.domains {
-                domain_patterns.push(domain_regex(d)?);
-                domain_rules.push((rule.kind, d.trim().to_lowercase(), from));
+                domain_regex(d)?;
             }
         }
-        // Whole words: not inside a longer word on either side.
-        let alternation = |alts: &[String]| {
-            (!alts.is_empty()).then(|| {
-                Regex::new(&format!(
-                    r"(?:^|[^A-Za-z0-9])({})(?:$|[^A-Za-z0-9])",
-                    alts.join("|")
-                ))
-            })
-        };
-        let compiled = |r: Option<Result<Regex, regex::Error>>| {
-            r.transpose()
-                .map_err(|e| format!("[stakeholders] keywords: {e}"))
-        };
+        for d in &personal {
+            domain_regex(d)?;
+        }
         Ok(Rules {
-            any_case: compiled(alternation(&any_case))?,
-            capitals: compiled(alternation(&capitals))?,
-            keywords,
-            domains: RegexSet::new(&domain_patterns)
-                .map_err(|e| format!("[stakeholders] domains: {e}"))?,
-            domain_rules,
-            personal: RegexSet::new(
-                personal
-                    .iter()
-                    .map(|d| domain_regex(d))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-            .map_err(|e| format!("[stakeholders] personal_domains: {e}"))?,
             written,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    /// The compiled rules, built on first use. Checked rules always compile; were a
+    /// config's lists too large for the regex engine, no keyword or domain would match,
+    /// and the log would say why.
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            build(&self.written).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the stakeholder rules cannot be compiled; no type is inferred");
+                Compiled::default()
+            })
         })
     }
 
@@ -236,8 +289,9 @@ impl Rules {
                 )
             })
         };
-        let lower = first(&self.any_case, &fold(text, false));
-        let upper = first(&self.capitals, &fold(text, true));
+        let c = self.compiled();
+        let lower = first(&c.any_case, &fold(text, false));
+        let upper = first(&c.capitals, &fold(text, true));
         let (_, found) = match (lower, upper) {
             (Some(l), Some(u)) => {
                 if u.0 < l.0 {
@@ -248,15 +302,16 @@ impl Rules {
             }
             (l, u) => l.or(u)?,
         };
-        self.keywords
+        c.keywords
             .get(&found)
             .map(|(kind, k, from)| (*kind, k.as_str(), *from))
     }
 
     /// The type of the first domain rule that matches this (lower-cased) domain.
     fn domain_rule(&self, domain: &str) -> Option<&(StakeholderType, String, &'static str)> {
-        let matched = self.domains.matches(domain);
-        matched.iter().next().map(|i| &self.domain_rules[i])
+        let c = self.compiled();
+        let matched = c.domains.matches(domain);
+        matched.iter().next().map(|i| &c.domain_rules[i])
     }
 
     /// Infers the stakeholder type of an author, with the rule that decided it; none when
@@ -290,7 +345,10 @@ impl Rules {
             .rsplit_once('@')
             .map_or(String::new(), |(_, d)| d.to_lowercase());
         // A person's own mailbox says more than the university or provider hosting it.
-        if author.affiliation.is_none() && !domain.is_empty() && self.personal.is_match(&domain) {
+        if author.affiliation.is_none()
+            && !domain.is_empty()
+            && self.compiled().personal.is_match(&domain)
+        {
             return decided(
                 StakeholderType::Individual,
                 format!("a personal address ({domain}) and no affiliation"),
