@@ -35,6 +35,7 @@ pub mod policy;
 pub mod publish;
 pub mod retry;
 pub mod route;
+pub mod serve;
 pub mod session;
 pub mod stakeholder;
 pub mod stats;

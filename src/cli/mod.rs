@@ -26,6 +26,7 @@ mod reopen;
 mod review;
 mod search;
 mod sender;
+mod serve;
 mod set_type;
 mod show;
 mod stats;
@@ -86,6 +87,7 @@ enum Command {
     Review(review::Review),
     Search(search::Search),
     Publish(publish::Publish),
+    Serve(serve::Serve),
     Sender(sender::Sender),
     Log(log::Log),
     Outbox(outbox::Outbox),
@@ -276,6 +278,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reject(cmd) => cmd.execute(&ctx),
         Command::Edit(cmd) => cmd.execute(&ctx),
         Command::Assign(cmd) => cmd.execute(&ctx),
+        Command::Serve(cmd) => cmd.execute(&ctx),
         Command::Question(cmd) => cmd.execute(&ctx),
         Command::SetType(cmd) => cmd.execute(&ctx),
         Command::Reopen(cmd) => cmd.execute(&ctx),

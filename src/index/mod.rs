@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use tantivy::schema::Value;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
+pub use query::MAX_QUERY_CHARS;
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
 pub use search::{Facets, Hit, Results, SearchRequest, Sort};
@@ -140,6 +141,19 @@ impl SearchIndex {
     /// Makes this process's reader see the latest commit.
     fn reload(&self) -> Result<()> {
         reload(&self.reader)
+    }
+
+    /// For a reader that stays open (`hubmail serve`): sees the latest commit, or fails
+    /// when the index is being rebuilt or was replaced by one of another schema (then open
+    /// it again with [`SearchIndex::open_existing`]).
+    pub fn refresh(&self) -> Result<()> {
+        let version = std::fs::read_to_string(self.dir.join("hubmail-schema-version")).ok();
+        if version.as_deref().map(str::trim) != Some(&SCHEMA_VERSION.to_string())
+            || self.dir.join(FILLING).exists()
+        {
+            return Err(Error::Index("the search index is being rebuilt".into()));
+        }
+        self.reload()
     }
 
     /// How many documents the index holds (as of its last commit).

@@ -19,6 +19,7 @@ pub struct Labels {
     pub spaces: &'static str,
     pub contributions: &'static str,
     pub language: &'static str,
+    pub search: &'static str,
     /// A colon as the language sets it (« : » in French).
     pub colon: &'static str,
     /// Contributions whose language is undetermined, in a count.
@@ -51,6 +52,7 @@ impl Labels {
                 spaces: "Discussion spaces",
                 contributions: "contributions",
                 language: "Language",
+                search: "Search",
                 colon: ": ",
                 other_language: "in another language",
                 not_translated: "not translated",
@@ -79,6 +81,7 @@ impl Labels {
                 spaces: "Espaces de discussion",
                 contributions: "contributions",
                 language: "Langue",
+                search: "Rechercher",
                 colon: "\u{a0}: ",
                 other_language: "dans une autre langue",
                 not_translated: "non traduit",
@@ -107,6 +110,7 @@ impl Labels {
                 spaces: "Espacios de debate",
                 contributions: "contribuciones",
                 language: "Idioma",
+                search: "Buscar",
                 colon: ": ",
                 other_language: "en otro idioma",
                 not_translated: "sin traducir",

@@ -126,6 +126,11 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
                 p class="meta" { (moderators) (l.colon) (space.moderators.join(", ")) }
             }
             p class="meta" { a href=(feed) { (l.feed) } " · " a href=(data) { (l.data) } }
+            // Answered by `hubmail serve` (a static copy of the site has no search).
+            form method="get" action=(at.to(&format!("{}/{}/search", at.lang.code(), space.id))) role="search" class="search" {
+                input type="search" name="q" maxlength="1000" aria-label=(l.search);
+                " " button type="submit" { (l.search) }
+            }
             @if !space.questions.is_empty() {
                 h2 { (l.questions) }
                 ol {

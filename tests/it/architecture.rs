@@ -207,6 +207,15 @@ fn the_boundaries_the_map_promises_hold() {
     only_in("lettre", &["notify"]);
     only_in("minijinja", &["notify"]);
     only_in("backon", &["retry", "store"]);
+    // The HTTP stack, and a server that never takes the store from moderators.
+    for krate in ["axum", "tokio", "tower_http", "governor"] {
+        only_in(krate, &["serve"]);
+    }
+    assert!(
+        !map["serve"].uses.contains("store") && !map["serve"].uses.contains("session"),
+        "serve/ opens the store ({:?}): it reads the index and the release only",
+        map["serve"].uses
+    );
     let index = &map["index"];
     assert!(
         !index.uses.contains("store"),

@@ -23,6 +23,7 @@ mod races;
 mod review;
 mod routing;
 mod search;
+mod serve;
 mod sources;
 mod stakeholders;
 mod terminal;
