@@ -5,16 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# From Debian: the TLS stack's build dependencies (OpenSSL through native-tls), and the
-# headless Chromium the publication tests load pages in.
+# From Debian: the TLS stack's build dependencies (OpenSSL through native-tls), the
+# headless Chromium the publication and server tests load pages in, and Node.js to drive
+# it.
 need=()
 dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || need+=(libssl-dev pkg-config)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# playwright-core from the npm registry, pinned by tests/browser/package-lock.json: it
+# drives the Chromium above through the served site (tests/it/serve.rs).
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 
 # rustfmt and clippy come with the toolchain; add them where a minimal profile lacks them.
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then

@@ -1,7 +1,9 @@
 //! `hubmail serve` against the running server: the site and its public search over real
 //! HTTP (raw requests on a TCP socket, so that hostile paths reach the server as sent),
 //! its hardening, that it never takes the store from moderators, that it follows a new
-//! release and a new index commit without a restart, and that it stops on SIGTERM.
+//! release and a new index commit without a restart, that it stops on SIGTERM, and a
+//! visitor in a real headless Chromium (driven by playwright-core, tests/browser/) typing
+//! a French query into the French page's search box.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -103,10 +105,24 @@ fn encode(q: &str) -> String {
         .collect()
 }
 
-/// The fixtures ingested and approved, and published to `site`.
+/// A French reply to the fixture contribution from Montréal (02).
+const REPLY: &str = "From: Amadou Diallo <a.diallo@example.sn>\r\n\
+To: contact@consultation.example.org\r\n\
+Subject: RE: inclusion financiere\r\n\
+Date: Sat, 15 Jan 2022 10:00:00 +0000\r\n\
+Message-ID: <serve-reply@example.sn>\r\n\
+In-Reply-To: <a1b2c3d4.5678@montreal.example.ca>\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\r\n\
+Au Sénégal aussi, les comptes de base sans justificatif de domicile ont aidé les familles.\r\n";
+
+/// The fixtures and a reply ingested and approved, and published to `site`.
 fn published() -> Workspace {
     let ws = Workspace::with_config_text(CONFIG);
     ws.ingest_fixtures();
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(REPLY.as_bytes().to_vec())
+        .ok();
     let ids: Vec<String> = crate::util::ids(&ws.json(&["queue", "--json"]))
         .iter()
         .map(u64::to_string)
@@ -286,4 +302,62 @@ fn an_address_that_searches_too_fast_is_told_to_wait_and_pages_still_load() {
         "{body}"
     );
     assert_eq!(get(server.addr, "/en/gcm-review/index.html").0, 200);
+}
+
+#[test]
+fn a_visitor_types_a_french_query_follows_the_switcher_and_sees_a_reply_in_place() {
+    let ws = published();
+    let server = start(&ws);
+    let script = crate::util::repo().join("tests/browser/search.mjs");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(format!("http://{}", server.addr))
+        .arg("inclusion financière")
+        .stderr(Stdio::piped())
+        .output()
+        .expect("node is installed, with tests/browser's playwright-core (scripts/test.sh)");
+    assert!(
+        out.status.success(),
+        "the browser script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the script prints what it saw as JSON");
+    assert_eq!(seen["pageLang"], "fr", "{seen}");
+    assert_eq!(
+        seen["nestedReply"], "En réponse à Élodie Fréchette",
+        "{seen}"
+    );
+    assert!(
+        seen["resultsUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/fr/gcm-review/search?q=inclusion"),
+        "{seen}"
+    );
+    assert_eq!(seen["resultsLang"], "fr", "{seen}");
+    let marked: Vec<String> = seen["marked"]
+        .as_array()
+        .expect("marks")
+        .iter()
+        .map(|m| m.as_str().unwrap_or_default().to_lowercase())
+        .collect();
+    assert!(marked.iter().any(|m| m.starts_with("inclusion")), "{seen}");
+    assert!(
+        seen["authors"]
+            .as_array()
+            .expect("authors")
+            .iter()
+            .any(|a| a == "Élodie Fréchette"),
+        "{seen}"
+    );
+    assert_eq!(seen["switchedLang"], "en", "{seen}");
+    assert!(
+        seen["switchedUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/en/gcm-review/index.html"),
+        "{seen}"
+    );
+    assert_eq!(seen["errors"], serde_json::json!([]), "{seen}");
 }
