@@ -155,9 +155,7 @@ async fn shutdown() {
 }
 
 fn router(shared: Arc<Shared>, site: PathBuf) -> Router {
-    let files = ServeDir::new(site)
-        .append_index_html_on_directories(true)
-        .precompressed_gzip();
+    let files = ServeDir::new(site).append_index_html_on_directories(true);
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
@@ -314,6 +312,13 @@ async fn page_search(
         Some(Err(Refusal(status, _))) => *status,
         _ => StatusCode::OK,
     };
-    let html = search_page::render(space, lang, &params.q, params.offset, outcome.as_ref());
+    let html = search_page::render(
+        &shared.config,
+        space,
+        lang,
+        &params.q,
+        params.offset,
+        outcome.as_ref(),
+    );
     (status, Html(html)).into_response()
 }

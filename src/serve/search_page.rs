@@ -4,7 +4,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use super::Refusal;
-use crate::config::Space;
+use crate::config::{Config, Space};
 use crate::index::{Hit, Results};
 use crate::model::{Lang, StakeholderType};
 
@@ -133,6 +133,7 @@ fn facet(
 
 /// The page; `outcome` is none before a query was made.
 pub(super) fn render(
+    config: &Config,
     space: &Space,
     lang: Lang,
     query: &str,
@@ -141,7 +142,17 @@ pub(super) fn render(
 ) -> String {
     let w = words(lang);
     let title = space.title_in(lang).to_string();
-    let page_of = |space_id: &str| format!("../../{}/{space_id}/index.html", lang.code());
+    // A hit's own space, in this language when it offers it, else in its first.
+    let page_of = |space_id: &str| {
+        let page_lang = config.space(space_id).map_or(lang, |s| {
+            if s.languages().contains(&lang) {
+                lang
+            } else {
+                s.first_lang()
+            }
+        });
+        format!("../../{}/{space_id}/index.html", page_lang.code())
+    };
     let body = html! {
         header {
             p { a href=(page_of(&space.id)) { (w.back) } }

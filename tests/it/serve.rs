@@ -26,6 +26,11 @@ title.en = "Regional Review"
 title.fr = "Examen régional"
 lang = "en"
 languages = ["en", "fr", "es"]
+
+[[space]]
+id = "espace-fr"
+title = "Espace francophone"
+lang = "fr"
 "#;
 
 /// The running server, killed when dropped.
@@ -360,4 +365,31 @@ fn a_visitor_types_a_french_query_follows_the_switcher_and_sees_a_reply_in_place
         "{seen}"
     );
     assert_eq!(seen["errors"], serde_json::json!([]), "{seen}");
+}
+
+#[test]
+fn a_hit_from_a_space_without_the_page_s_language_links_to_its_first_language() {
+    let ws = published();
+    let mail = "From: Awa Kone <awa@example.ci>\r\nTo: contact+espace-fr-q1@consultation.example.org\r\n\
+        Subject: Mobilite des artisans\r\nMessage-ID: <serve-fr@example.ci>\r\n\
+        Date: Mon, 10 Jan 2022 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        La mobilité des artisans entre les pays de la CEDEAO reste freinée par les contrôles.\r\n";
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(mail.as_bytes().to_vec())
+        .ok();
+    let id = crate::util::ids(&ws.json(&["queue", "--json"]))[0].to_string();
+    ws.moderate().args(["approve", &id]).ok();
+    ws.cmd().args(["publish", "--out", "site"]).ok();
+    let server = start(&ws);
+    let (status, _, page) = get(server.addr, "/en/gcm-review/search?q=artisans");
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(
+            "href=\"../../fr/espace-fr/index.html#contribution-{id}\""
+        )),
+        "{page}"
+    );
+    // and that page exists.
+    assert_eq!(get(server.addr, "/fr/espace-fr/index.html").0, 200);
 }
