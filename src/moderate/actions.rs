@@ -269,20 +269,40 @@ pub(super) fn set_type(
             kind.map_or("unknown", StakeholderType::as_str)
         ));
     }
-    let mut after = before.clone();
-    record_revision(&mut after, before, moderator, now);
-    after.author.stakeholder = kind.map(|kind| Stakeholder {
+    let set = kind.map(|kind| Stakeholder {
         kind,
         by: format!("set by {moderator}"),
         by_moderator: true,
     });
-    let now_text = kind.map_or("unknown", StakeholderType::as_str);
-    let was_text = was.map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by));
-    Ok(Plan {
+    let now_text = kind.map_or("unknown", StakeholderType::as_str).to_string();
+    Ok(retyped(before, set, &now_text, moderator, now))
+}
+
+/// The plan that gives a submission this stakeholder type (`now_text` says it), kept as a
+/// revision, with what it was in the audit line and the summary.
+fn retyped(
+    before: &Submission,
+    stakeholder: Option<Stakeholder>,
+    now_text: &str,
+    moderator: &str,
+    now: Timestamp,
+) -> Plan {
+    let was_text = before
+        .author
+        .stakeholder
+        .as_ref()
+        .map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by));
+    let mut after = before.clone();
+    record_revision(&mut after, before, moderator, now);
+    after.author.stakeholder = stakeholder;
+    Plan {
         after,
         audit_reason: Some(format!("type {now_text}, was {was_text}")),
-        summary: format!("submission {id}'s type is now {now_text} (was {was_text})"),
-    })
+        summary: format!(
+            "submission {}'s type is now {now_text} (was {was_text})",
+            before.id
+        ),
+    }
 }
 
 /// The stakeholder rules applied again; a moderator's type stays.
@@ -307,18 +327,10 @@ pub(super) fn infer_type(
             was.map_or("unknown".to_string(), |t| format!("{}, {}", t.kind, t.by))
         ));
     }
-    let text = |t: Option<&Stakeholder>| {
-        t.map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by))
-    };
-    let (now_text, was_text) = (text(inferred.as_ref()), text(was));
-    let mut after = before.clone();
-    record_revision(&mut after, before, moderator, now);
-    after.author.stakeholder = inferred;
-    Ok(Plan {
-        after,
-        audit_reason: Some(format!("type {now_text}, was {was_text}")),
-        summary: format!("submission {id}'s type is now {now_text} (was {was_text})"),
-    })
+    let now_text = inferred
+        .as_ref()
+        .map_or("unknown".to_string(), |t| format!("{} ({})", t.kind, t.by));
+    Ok(retyped(before, inferred, &now_text, moderator, now))
 }
 
 /// New publishable fields, kept as a revision.

@@ -13,6 +13,7 @@ mod feed;
 mod labels;
 mod letter;
 mod site;
+pub use site::url_segment;
 mod space_page;
 pub mod text;
 

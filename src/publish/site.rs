@@ -155,7 +155,7 @@ pub fn attachment_path(space: &str, s: &Submission, name: &str) -> String {
     )
 }
 
-/// Percent-encodes a path segment for an href (the file name itself stays readable).
+/// Percent-encodes a path segment or a query value for an href (unreserved characters stay).
 pub fn url_segment(segment: &str) -> String {
     let mut out = String::new();
     for b in segment.bytes() {

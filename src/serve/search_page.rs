@@ -71,15 +71,7 @@ fn words(lang: Lang) -> Words {
 
 /// A query string value, percent-encoded.
 fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::publish::url_segment(value)
 }
 
 /// The snippet with its matches in `<mark>` (offsets are in characters).
