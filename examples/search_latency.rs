@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             offset: 0,
             sort: Sort::Relevance,
             facets: false,
+            space: None,
         };
         let hits = index.search(&request)?.total;
         let mut times = Vec::with_capacity(runs);

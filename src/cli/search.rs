@@ -59,6 +59,9 @@ pub struct Search {
     /// Also count matches by language, stakeholder type, question, objective and state.
     #[arg(long)]
     facets: bool,
+    /// Only this discussion space's contributions.
+    #[arg(long, value_name = "SPACE")]
+    space: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -154,6 +157,20 @@ impl Search {
                 format!("({saved}) {query}")
             };
         }
+        if let Some(space) = &self.space
+            && ctx.config.space(space).is_none()
+        {
+            anyhow::bail!(
+                "no space {:?} in the configuration; spaces: {}",
+                safe_line(space),
+                ctx.config
+                    .spaces
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let request = SearchRequest {
             query: query.clone(),
             moderator: self.all,
@@ -165,6 +182,7 @@ impl Search {
                 _ => Sort::Relevance,
             },
             facets: self.facets,
+            space: self.space.clone(),
         };
         // Searching needs no store: only when the index is missing or of an older schema
         // is the store opened, which rebuilds it.

@@ -30,6 +30,10 @@ pub struct Serve {
     /// Searches one address may make per minute, more answered 429 (0: no limit).
     #[arg(long, default_value_t = 300, value_name = "N")]
     searches_per_minute: u32,
+    /// A reverse proxy in front (e.g. 127.0.0.1 for nginx on this host): from it,
+    /// X-Forwarded-For names the client the limit counts. Repeat for a chain of proxies.
+    #[arg(long, value_name = "IP")]
+    trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 impl Serve {
@@ -49,6 +53,7 @@ impl Serve {
             max_searches: self.max_searches,
             search_budget: Duration::from_millis(self.search_budget_ms),
             searches_per_minute: self.searches_per_minute,
+            trusted_proxies: self.trusted_proxy,
         };
         hubmail::serve::run(ctx.config.clone(), options, |addr| {
             println!("listening on http://{addr}/");

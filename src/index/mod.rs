@@ -9,6 +9,7 @@
 //! [`Indexer`] and reports what each commit covered. `crate::indexing` keeps it following
 //! the store (what is unindexed, the watermark, the marks).
 
+mod facets;
 mod pairs;
 pub mod query;
 mod schema;
@@ -20,10 +21,11 @@ use std::path::{Path, PathBuf};
 use tantivy::schema::Value;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
+pub use facets::Facets;
 pub use query::MAX_QUERY_CHARS;
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
-pub use search::{Facets, Hit, Results, SearchRequest, Sort};
+pub use search::{Hit, Results, SearchRequest, Sort};
 
 use crate::model::{Submission, SubmissionId};
 use crate::{Error, Result};

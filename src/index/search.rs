@@ -4,12 +4,12 @@
 //! Only the stored fields of the page being returned are loaded; counting and facets read
 //! fast fields, never stored documents.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -20,6 +20,7 @@ use tantivy::tokenizer::TokenStream;
 use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::SearchIndex;
+use super::facets::{FacetCollector, Facets};
 use super::pairs;
 use super::query::{self, Node, Scope};
 use crate::model::State;
@@ -51,6 +52,8 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Also count matches by language, question, objective and state.
     pub facets: bool,
+    /// Only this discussion space's contributions (all spaces when `None`).
+    pub space: Option<String>,
 }
 
 /// One result.
@@ -82,22 +85,6 @@ pub struct Hit {
     pub snippet: String,
     /// Matched parts of the snippet, as character offsets `[start, end)`.
     pub highlights: Vec<(usize, usize)>,
-}
-
-/// Counts of matches by category.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Facets {
-    /// By language code.
-    pub lang: BTreeMap<String, u64>,
-    /// By stakeholder type (`unknown` when none is known).
-    #[serde(rename = "type")]
-    pub stakeholder: BTreeMap<String, u64>,
-    /// By question number (`none` for unassigned).
-    pub question: BTreeMap<String, u64>,
-    /// By GCM objective.
-    pub objective: BTreeMap<u64, u64>,
-    /// By state.
-    pub state: BTreeMap<String, u64>,
 }
 
 /// What a search found.
@@ -154,50 +141,56 @@ impl SearchIndex {
 
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<Results> {
-        let compiled = self.compile(&request.query, request.moderator)?;
+        let mut compiled = self.compile(&request.query, request.moderator)?;
+        if let Some(space) = &request.space {
+            compiled = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, compiled),
+                (
+                    Occur::Must,
+                    self.filter(Term::from_field_text(self.fields.space, space)),
+                ),
+            ]));
+        }
         let searcher = self.searcher()?;
-        // One pass over the matches: the count and the page together.
-        let (total, page): (usize, Vec<(f32, DocAddress)>) = if request.limit == 0 {
-            (
-                searcher
-                    .search(&compiled, &Count)
-                    .map_err(super::index_err)?,
-                Vec::new(),
-            )
-        } else {
-            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-            match request.sort {
-                Sort::Relevance => searcher
-                    .search(&compiled, &(Count, top.order_by_score()))
-                    .map_err(super::index_err)?,
-                Sort::DateAscending | Sort::DateDescending => {
-                    let order = if request.sort == Sort::DateAscending {
-                        Order::Asc
-                    } else {
-                        Order::Desc
-                    };
-                    let (total, page) = searcher
-                        .search(
-                            &compiled,
-                            &(
-                                Count,
-                                top.order_by_fast_field::<DateTime>("received", order),
-                            ),
+        let facets = request.facets.then_some(FacetCollector);
+        // One pass over the matches: the count, the page and the facets together.
+        let (total, page, facets): (usize, Vec<(f32, DocAddress)>, Option<Facets>) =
+            if request.limit == 0 {
+                let (total, facets) = searcher
+                    .search(&compiled, &(Count, facets))
+                    .map_err(super::index_err)?;
+                (total, Vec::new(), facets)
+            } else {
+                let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+                match request.sort {
+                    Sort::Relevance => searcher
+                        .search(&compiled, &(Count, top.order_by_score(), facets))
+                        .map_err(super::index_err)?,
+                    Sort::DateAscending | Sort::DateDescending => {
+                        let order = if request.sort == Sort::DateAscending {
+                            Order::Asc
+                        } else {
+                            Order::Desc
+                        };
+                        let (total, page, facets) = searcher
+                            .search(
+                                &compiled,
+                                &(
+                                    Count,
+                                    top.order_by_fast_field::<DateTime>("received", order),
+                                    facets,
+                                ),
+                            )
+                            .map_err(super::index_err)?;
+                        (
+                            total,
+                            page.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
+                            facets,
                         )
-                        .map_err(super::index_err)?;
-                    (
-                        total,
-                        page.into_iter().map(|(_, addr)| (0.0, addr)).collect(),
-                    )
+                    }
                 }
-            }
-        };
+            };
         let hits = self.hits(&searcher, compiled.as_ref(), &page)?;
-        let facets = if request.facets {
-            Some(self.facets(&searcher, compiled.as_ref())?)
-        } else {
-            None
-        };
         Ok(Results {
             total,
             hits,
@@ -290,51 +283,6 @@ impl SearchIndex {
             });
         }
         Ok(hits)
-    }
-
-    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets> {
-        let docs = searcher
-            .search(query, &DocSetCollector)
-            .map_err(super::index_err)?;
-        let mut by_segment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for addr in docs {
-            by_segment
-                .entry(addr.segment_ord)
-                .or_default()
-                .push(addr.doc_id);
-        }
-        let mut facets = Facets::default();
-        let mut buf = String::new();
-        for (segment, docs) in by_segment {
-            let reader = searcher.segment_reader(segment);
-            let fast = reader.fast_fields();
-            for (name, target) in [
-                ("lang", &mut facets.lang),
-                ("type", &mut facets.stakeholder),
-                ("question", &mut facets.question),
-                ("state", &mut facets.state),
-            ] {
-                let Some(column) = fast.str(name).map_err(super::index_err)? else {
-                    continue;
-                };
-                for doc in &docs {
-                    for ord in column.term_ords(*doc) {
-                        buf.clear();
-                        if column.ord_to_str(ord, &mut buf).unwrap_or(false) {
-                            *target.entry(buf.clone()).or_default() += 1;
-                        }
-                    }
-                }
-            }
-            if let Ok(column) = fast.u64("objective") {
-                for doc in &docs {
-                    for value in column.values_for_doc(*doc) {
-                        *facets.objective.entry(value).or_default() += 1;
-                    }
-                }
-            }
-        }
-        Ok(facets)
     }
 }
 

@@ -8,6 +8,7 @@
 //! parser's message), a time budget per search, a bound on searches at once, security
 //! headers on every response, and nothing outside the release ever served.
 
+mod client;
 mod search_page;
 
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -45,6 +46,8 @@ pub struct Options {
     /// Searches one address may make per minute (a burst of a tenth of it at once); more
     /// are answered 429. 0: no limit (a load test from one address).
     pub searches_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none: the peer is).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Results per page, at most.
@@ -62,6 +65,7 @@ struct Shared {
     index: RwLock<Option<Arc<SearchIndex>>>,
     searches: tokio::sync::Semaphore,
     budget: Duration,
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Shared {
@@ -110,6 +114,7 @@ pub fn run(config: Config, options: Options, ready: impl FnOnce(SocketAddr)) -> 
             index: RwLock::new(None),
             searches: tokio::sync::Semaphore::new(options.max_searches.max(1)),
             budget: options.search_budget,
+            trusted_proxies: options.trusted_proxies.clone(),
         });
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
@@ -183,6 +188,9 @@ struct Params {
     limit: Option<usize>,
     #[serde(default)]
     sort: Option<String>,
+    /// Only this space's contributions (the search page: its own space).
+    #[serde(default)]
+    space: Option<String>,
 }
 
 /// An answer that says what went wrong, as JSON or as a line of text.
@@ -204,15 +212,23 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// Runs a public search for `client` within its rate, the budget and the bound on
+/// Runs a public search for the client (the peer, or whom a trusted proxy names) within
+/// its rate, the budget and the bound on
 /// searches at once.
 async fn search(
     shared: &Arc<Shared>,
-    client: SocketAddr,
+    peer: SocketAddr,
+    headers: &HeaderMap,
     params: &Params,
 ) -> std::result::Result<crate::index::Results, Refusal> {
     if let Some(limiter) = &shared.limiter
-        && limiter.check_key(&client.ip()).is_err()
+        && limiter
+            .check_key(&client::address(
+                peer.ip(),
+                headers,
+                &shared.trusted_proxies,
+            ))
+            .is_err()
     {
         return Err(Refusal(
             StatusCode::TOO_MANY_REQUESTS,
@@ -235,6 +251,14 @@ async fn search(
             ),
         ));
     }
+    if let Some(space) = &params.space
+        && shared.config.space(space).is_none()
+    {
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            "no such space: give space=ID of a published space, or leave it out".into(),
+        ));
+    }
     let Ok(_permit) = shared.searches.try_acquire() else {
         return Err(Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -252,6 +276,7 @@ async fn search(
             _ => Sort::Relevance,
         },
         facets: true,
+        space: params.space.clone(),
     };
     let worker = shared.clone();
     let job = tokio::task::spawn_blocking(move || -> Result<crate::index::Results> {
@@ -282,10 +307,11 @@ async fn search(
 
 async fn api_search(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(params): Query<Params>,
 ) -> Response {
-    match search(&shared, client, &params).await {
+    match search(&shared, peer, &headers, &params).await {
         Ok(results) => axum::Json(results).into_response(),
         Err(refusal) => refusal.into_response(),
     }
@@ -293,32 +319,33 @@ async fn api_search(
 
 async fn page_search(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     axum::extract::Path((lang, space)): axum::extract::Path<(String, String)>,
-    Query(params): Query<Params>,
+    Query(mut params): Query<Params>,
 ) -> Response {
     let Some(lang) = Lang::from_tag(&lang).filter(|l| l.code() == lang) else {
         return (StatusCode::NOT_FOUND, "no such page").into_response();
     };
-    let Some(space) = shared.config.space(&space) else {
+    // Only the languages the space offers have pages, and so search pages.
+    let Some(space) = shared
+        .config
+        .space(&space)
+        .filter(|s| s.languages().contains(&lang))
+    else {
         return (StatusCode::NOT_FOUND, "no such page").into_response();
     };
+    // A space's search page searches that space.
+    params.space = Some(space.id.clone());
     let outcome = if params.q.trim().is_empty() {
         None
     } else {
-        Some(search(&shared, client, &params).await)
+        Some(search(&shared, peer, &headers, &params).await)
     };
     let status = match &outcome {
         Some(Err(Refusal(status, _))) => *status,
         _ => StatusCode::OK,
     };
-    let html = search_page::render(
-        &shared.config,
-        space,
-        lang,
-        &params.q,
-        params.offset,
-        outcome.as_ref(),
-    );
+    let html = search_page::render(space, lang, &params.q, params.offset, outcome.as_ref());
     (status, Html(html)).into_response()
 }

@@ -1,10 +1,10 @@
-//! The search page of a space in one language: a form that works without JavaScript,
+//! The search page of a space in one language (its contributions only): a form that works without JavaScript,
 //! the results with their matches marked, facets that narrow the query, and paging.
 
 use maud::{DOCTYPE, Markup, html};
 
 use super::Refusal;
-use crate::config::{Config, Space};
+use crate::config::Space;
 use crate::index::{Hit, Results};
 use crate::model::{Lang, StakeholderType};
 
@@ -125,7 +125,6 @@ fn facet(
 
 /// The page; `outcome` is none before a query was made.
 pub(super) fn render(
-    config: &Config,
     space: &Space,
     lang: Lang,
     query: &str,
@@ -134,20 +133,9 @@ pub(super) fn render(
 ) -> String {
     let w = words(lang);
     let title = space.title_in(lang).to_string();
-    // A hit's own space, in this language when it offers it, else in its first.
-    let page_of = |space_id: &str| {
-        let page_lang = config.space(space_id).map_or(lang, |s| {
-            if s.languages().contains(&lang) {
-                lang
-            } else {
-                s.first_lang()
-            }
-        });
-        format!("../../{}/{space_id}/index.html", page_lang.code())
-    };
     let body = html! {
         header {
-            p { a href=(page_of(&space.id)) { (w.back) } }
+            p { a href="index.html" { (w.back) } }
             h1 { (title) }
             form method="get" action="search" role="search" {
                 input type="search" name="q" value=(query) maxlength="1000" aria-label=(w.search);
@@ -161,11 +149,11 @@ pub(super) fn render(
             Some(Ok(results)) => {
                 p class="meta" { (results.total) " " (w.results) }
                 @if results.hits.is_empty() { p { (w.none) } }
+                // Every hit is of this space, whose page in this language is beside.
                 @for hit in &results.hits {
-                    @let space_id = hit.space.clone().unwrap_or_else(|| space.id.clone());
                     article class="contribution result" lang=[Lang::from_tag(&hit.lang).map(|l| l.code())] {
                         h3 {
-                            a href=(format!("{}#contribution-{}", page_of(&space_id), hit.id)) {
+                            a href=(format!("index.html#contribution-{}", hit.id)) {
                                 (crate::publish::text::redact(&crate::route::bare_subject(&hit.subject)))
                             }
                         }

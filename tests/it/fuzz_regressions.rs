@@ -38,6 +38,7 @@ fn search_query_findings_return_results_or_errors() {
         offset: 0,
         sort: Sort::Relevance,
         facets: true,
+        space: None,
     };
     // The index holds the fixtures: a finding runs against real documents.
     let filled = index

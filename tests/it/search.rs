@@ -357,6 +357,50 @@ fn options_json_shape_paging_sorting_facets_and_saved_searches() {
         .sum();
     assert_eq!(total, faceted["total"].as_u64().expect("total"));
     assert_eq!(faceted["facets"]["state"]["approved"], faceted["total"]);
+    // Each count is what narrowing the query to that value finds.
+    let count =
+        |query: &str| ws.json(&["search", "--count", "--json", "--", query])["count"].clone();
+    for (facet, prefix) in [("lang", "lang"), ("type", "type"), ("question", "q")] {
+        let counts = faceted["facets"][facet].as_object().expect(facet);
+        assert!(!counts.is_empty(), "{facet}: {faceted}");
+        for (value, n) in counts {
+            assert_eq!(
+                &count(&format!("migrants {prefix}:{value}")),
+                n,
+                "{facet} {value}"
+            );
+        }
+    }
+    for (objective, n) in faceted["facets"]["objective"]
+        .as_object()
+        .expect("objective")
+    {
+        assert_eq!(
+            &count(&format!("migrants objective:{objective}")),
+            n,
+            "objective {objective}"
+        );
+    }
+    // One space: here every contribution is in the only one; an unknown space is named.
+    let in_space = ws.json(&[
+        "search",
+        "migrants",
+        "--count",
+        "--json",
+        "--space",
+        "gcm-review",
+    ]);
+    assert_eq!(in_space["count"], faceted["total"]);
+    let out = ws
+        .cmd()
+        .args(["search", "migrants", "--space", "nowhere"])
+        .output();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no space \"nowhere\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let saved = search_ids_saved(&ws, "objective-19");
     assert_eq!(

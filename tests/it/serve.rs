@@ -77,13 +77,19 @@ fn start_with(ws: &Workspace, extra: &[&str]) -> Server {
 /// Sends `target` as the request line's path, byte for byte; returns status, headers
 /// (lower-cased) and body.
 fn get(addr: SocketAddr, target: &str) -> (u16, String, String) {
+    get_forwarded(addr, target, None)
+}
+
+/// As [`get`], with an `X-Forwarded-For` header as a proxy (or a client) would send it.
+fn get_forwarded(addr: SocketAddr, target: &str, forwarded: Option<&str>) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");
+    let forwarded = forwarded.map_or(String::new(), |f| format!("X-Forwarded-For: {f}\r\n"));
     write!(
         stream,
-        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\n{forwarded}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut raw = Vec::new();
@@ -309,6 +315,53 @@ fn an_address_that_searches_too_fast_is_told_to_wait_and_pages_still_load() {
     assert_eq!(get(server.addr, "/en/gcm-review/index.html").0, 200);
 }
 
+/// Searches as `forwarded` until refused; how many were answered.
+fn searches_until_refused(addr: SocketAddr, forwarded: Option<&str>) -> usize {
+    for n in 0..40 {
+        let (status, _, body) = get_forwarded(addr, "/api/search?q=migrants", forwarded);
+        if status == 429 {
+            return n;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    panic!("never refused in 40 searches");
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let ws = published();
+    // 60 a minute: a burst of 6.
+    let proxied = start_with(
+        &ws,
+        &[
+            "--searches-per-minute",
+            "60",
+            "--trusted-proxy",
+            "127.0.0.1",
+        ],
+    );
+    let first = searches_until_refused(proxied.addr, Some("203.0.113.7"));
+    assert!((1..=7).contains(&first), "{first}");
+    // Another client behind the same proxy is not refused for the first one's searches,
+    let second = searches_until_refused(proxied.addr, Some("198.51.100.9"));
+    assert!((1..=7).contains(&second), "{second}");
+    // and a client that writes the header itself cannot pose as a fresh address: nginx
+    // appends what it saw, and only the rightmost untrusted entry counts.
+    let (status, _, _) = get_forwarded(
+        proxied.addr,
+        "/api/search?q=migrants",
+        Some("192.0.2.1, 203.0.113.7"),
+    );
+    assert_eq!(status, 429);
+    drop(proxied);
+
+    // Without a trusted proxy the header is ignored: one address, one limit.
+    let direct = start_with(&ws, &["--searches-per-minute", "60"]);
+    searches_until_refused(direct.addr, Some("203.0.113.7"));
+    let (status, _, _) = get_forwarded(direct.addr, "/api/search?q=migrants", Some("198.51.100.9"));
+    assert_eq!(status, 429, "a forged header escaped the limit");
+}
+
 #[test]
 fn a_visitor_types_a_french_query_follows_the_switcher_and_sees_a_reply_in_place() {
     let ws = published();
@@ -368,12 +421,13 @@ fn a_visitor_types_a_french_query_follows_the_switcher_and_sees_a_reply_in_place
 }
 
 #[test]
-fn a_hit_from_a_space_without_the_page_s_language_links_to_its_first_language() {
+fn a_space_s_search_page_finds_that_space_s_contributions_only() {
     let ws = published();
     let mail = "From: Awa Kone <awa@example.ci>\r\nTo: contact+espace-fr-q1@consultation.example.org\r\n\
         Subject: Mobilite des artisans\r\nMessage-ID: <serve-fr@example.ci>\r\n\
         Date: Mon, 10 Jan 2022 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-        La mobilité des artisans entre les pays de la CEDEAO reste freinée par les contrôles.\r\n";
+        La mobilité des artisans entre les pays de la CEDEAO reste freinée par les contrôles \
+        et les frais de transfert.\r\n";
     ws.cmd()
         .args(["ingest", "-"])
         .stdin(mail.as_bytes().to_vec())
@@ -382,14 +436,33 @@ fn a_hit_from_a_space_without_the_page_s_language_links_to_its_first_language() 
     ws.moderate().args(["approve", &id]).ok();
     ws.cmd().args(["publish", "--out", "site"]).ok();
     let server = start(&ws);
-    let (status, _, page) = get(server.addr, "/en/gcm-review/search?q=artisans");
+    // "transfert" is in that contribution and in fixtures of the other space.
+    let (status, _, page) = get(server.addr, "/fr/espace-fr/search?q=transfert");
     assert_eq!(status, 200);
     assert!(
-        page.contains(&format!(
-            "href=\"../../fr/espace-fr/index.html#contribution-{id}\""
-        )),
+        page.contains(&format!("href=\"index.html#contribution-{id}\"")),
         "{page}"
     );
-    // and that page exists.
-    assert_eq!(get(server.addr, "/fr/espace-fr/index.html").0, 200);
+    assert!(page.contains(">1 résultats<"), "{page}");
+    let (_, _, other) = get(server.addr, "/fr/gcm-review/search?q=transfert");
+    assert!(
+        !other.contains(&format!("#contribution-{id}\"")),
+        "another space's page lists it: {other}"
+    );
+    // The API narrows the same way, or searches every space.
+    let api = |target: &str| -> serde_json::Value {
+        let (status, _, body) = get(server.addr, target);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).expect("JSON")
+    };
+    let narrowed = api("/api/search?q=transfert&space=espace-fr");
+    assert_eq!(narrowed["total"], 1, "{narrowed}");
+    let everywhere = api("/api/search?q=transfert");
+    assert!(everywhere["total"].as_u64() > Some(1), "{everywhere}");
+    let (status, _, body) = get(server.addr, "/api/search?q=transfert&space=nowhere");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no such space"), "{body}");
+    // A language the space does not offer has no page, and no search page.
+    assert_eq!(get(server.addr, "/en/espace-fr/search?q=transfert").0, 404);
+    assert_eq!(get(server.addr, "/en/espace-fr/index.html").0, 404);
 }

@@ -1,0 +1,132 @@
+//! Counting matches by category in the same pass as the search: per segment, a count per
+//! dictionary ordinal of each fast field, turned into names once at the end. No matched
+//! document is ever collected into a set.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Counts of matches by category.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    /// By language code.
+    pub lang: BTreeMap<String, u64>,
+    /// By stakeholder type (`unknown` when none is known).
+    #[serde(rename = "type")]
+    pub stakeholder: BTreeMap<String, u64>,
+    /// By question number (`none` for unassigned).
+    pub question: BTreeMap<String, u64>,
+    /// By GCM objective.
+    pub objective: BTreeMap<u64, u64>,
+    /// By state.
+    pub state: BTreeMap<String, u64>,
+}
+
+/// The string fast fields counted, in the order of [`SegmentCounts::by_ord`].
+const STRING_FIELDS: [&str; 4] = ["lang", "type", "question", "state"];
+
+/// Collects [`Facets`] for the documents a query matches.
+pub struct FacetCollector;
+
+/// One segment's counts: per string field, a count per term ordinal.
+pub struct SegmentCounts {
+    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+    objective: Option<Column<u64>>,
+    objectives: BTreeMap<u64, u64>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = SegmentCounts;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let fast = reader.fast_fields();
+        let mut columns = Vec::with_capacity(STRING_FIELDS.len());
+        for name in STRING_FIELDS {
+            columns.push(fast.str(name)?.map(|column| {
+                let counts = vec![0; column.num_terms()];
+                (column, counts)
+            }));
+        }
+        Ok(SegmentCounts {
+            columns,
+            objective: fast.u64("objective").ok(),
+            objectives: BTreeMap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut all = Facets::default();
+        for fruit in fruits {
+            for (into, from) in [
+                (&mut all.lang, fruit.lang),
+                (&mut all.stakeholder, fruit.stakeholder),
+                (&mut all.question, fruit.question),
+                (&mut all.state, fruit.state),
+            ] {
+                for (key, n) in from {
+                    *into.entry(key).or_default() += n;
+                }
+            }
+            for (key, n) in fruit.objective {
+                *all.objective.entry(key).or_default() += n;
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for SegmentCounts {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (column, counts) in self.columns.iter_mut().flatten() {
+            for ord in column.term_ords(doc) {
+                if let Some(n) = counts.get_mut(ord as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        if let Some(column) = &self.objective {
+            for value in column.values_for_doc(doc) {
+                *self.objectives.entry(value).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let mut facets = Facets {
+            objective: self.objectives,
+            ..Facets::default()
+        };
+        let mut buf = String::new();
+        for (slot, targets) in self.columns.into_iter().zip([
+            &mut facets.lang,
+            &mut facets.stakeholder,
+            &mut facets.question,
+            &mut facets.state,
+        ]) {
+            let Some((column, counts)) = slot else {
+                continue;
+            };
+            for (ord, n) in counts.into_iter().enumerate() {
+                buf.clear();
+                if n > 0 && column.ord_to_str(ord as u64, &mut buf).unwrap_or(false) {
+                    targets.insert(buf.clone(), n);
+                }
+            }
+        }
+        facets
+    }
+}
