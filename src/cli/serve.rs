@@ -21,10 +21,11 @@ pub struct Serve {
     /// The address to listen on (port 0: any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Searches running at once; more are answered 503 at once.
+    /// Searches running at once; more wait for a slot within their budget, then get 503.
     #[arg(long, default_value_t = 32, value_name = "N")]
     max_searches: usize,
-    /// How long one search may take before it is answered 503, in milliseconds.
+    /// How long one search may take (waiting for a slot included) before it is
+    /// answered 503, in milliseconds.
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     search_budget_ms: u64,
     /// Searches one address may make per minute, more answered 429 (0: no limit).

@@ -39,9 +39,11 @@ pub struct Options {
     pub data_dir: PathBuf,
     /// Where to listen (port 0: any free port).
     pub addr: SocketAddr,
-    /// Searches running at once; more are answered 503 at once.
+    /// Searches running at once; more wait for a slot within their budget, then are
+    /// answered 503.
     pub max_searches: usize,
-    /// How long one search may take before it is answered 503.
+    /// How long one search may take, waiting for a slot included, before it is answered
+    /// 503.
     pub search_budget: Duration,
     /// Searches one address may make per minute (a burst of a tenth of it at once); more
     /// are answered 429. 0: no limit (a load test from one address).
@@ -63,8 +65,11 @@ struct Shared {
     limiter: Option<Limiter>,
     data_dir: PathBuf,
     index: RwLock<Option<Arc<SearchIndex>>>,
-    searches: tokio::sync::Semaphore,
+    searches: Arc<tokio::sync::Semaphore>,
     budget: Duration,
+    /// Fault injection for the tests of the budget and the bound: every search takes at
+    /// least this long, as a pathological one would (`HUBMAIL_SLOW_SEARCH_MS`).
+    slow_search: Option<Duration>,
     trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -112,7 +117,11 @@ pub fn run(config: Config, options: Options, ready: impl FnOnce(SocketAddr)) -> 
             config,
             data_dir: options.data_dir.clone(),
             index: RwLock::new(None),
-            searches: tokio::sync::Semaphore::new(options.max_searches.max(1)),
+            searches: Arc::new(tokio::sync::Semaphore::new(options.max_searches.max(1))),
+            slow_search: std::env::var("HUBMAIL_SLOW_SEARCH_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+                .map(Duration::from_millis),
             budget: options.search_budget,
             trusted_proxies: options.trusted_proxies.clone(),
         });
@@ -259,7 +268,12 @@ async fn search(
             "no such space: give space=ID of a published space, or leave it out".into(),
         ));
     }
-    let Ok(_permit) = shared.searches.try_acquire() else {
+    // A search waits for a free slot within its budget. The slot goes with the search
+    // into its thread, so a search answered "took too long" still holds it until it ends.
+    let started = tokio::time::Instant::now();
+    let Ok(Ok(permit)) =
+        tokio::time::timeout(shared.budget, shared.searches.clone().acquire_owned()).await
+    else {
         return Err(Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "too many searches at once; try again in a moment".into(),
@@ -280,6 +294,10 @@ async fn search(
     };
     let worker = shared.clone();
     let job = tokio::task::spawn_blocking(move || -> Result<crate::index::Results> {
+        let _permit = permit;
+        if let Some(delay) = worker.slow_search {
+            std::thread::sleep(delay);
+        }
         match worker.index()? {
             Some(index) => index.search(&request),
             None => Err(Error::Index(
@@ -287,7 +305,7 @@ async fn search(
             )),
         }
     });
-    match tokio::time::timeout(shared.budget, job).await {
+    match tokio::time::timeout(shared.budget.saturating_sub(started.elapsed()), job).await {
         Err(_) => Err(Refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "the search took too long; narrow the query".into(),

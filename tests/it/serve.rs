@@ -51,8 +51,15 @@ fn start(ws: &Workspace) -> Server {
 }
 
 fn start_with(ws: &Workspace, extra: &[&str]) -> Server {
-    let mut child = ws
-        .cmd()
+    start_with_env(ws, extra, &[])
+}
+
+fn start_with_env(ws: &Workspace, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut cmd = ws.cmd();
+    for (key, value) in env {
+        cmd = cmd.env(key, value);
+    }
+    let mut child = cmd
         .args(["serve", "--site", "site", "--addr", "127.0.0.1:0"])
         .args(extra)
         .into_command()
@@ -360,6 +367,28 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     searches_until_refused(direct.addr, Some("203.0.113.7"));
     let (status, _, _) = get_forwarded(direct.addr, "/api/search?q=migrants", Some("198.51.100.9"));
     assert_eq!(status, 429, "a forged header escaped the limit");
+}
+
+#[test]
+fn a_slow_search_is_cut_at_its_budget_and_keeps_its_slot_until_it_ends() {
+    let ws = published();
+    // Fault injection: every search takes 4 s, as a pathological one would.
+    let server = start_with_env(
+        &ws,
+        &["--max-searches", "1", "--search-budget-ms", "1000"],
+        &[("HUBMAIL_SLOW_SEARCH_MS", "4000")],
+    );
+    let (status, head, body) = get(server.addr, "/api/search?q=migrants");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the search took too long"), "{body}");
+    assert!(head.contains("retry-after:"), "{head}");
+    // That search was answered after 1 s but runs for 4: it still holds the only slot, so
+    // the next one waits its 1 s budget for it and is refused, not run beside it.
+    let (status, _, body) = get(server.addr, "/fr/gcm-review/search?q=migrants");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("too many searches at once"), "{body}");
+    // Pages need no slot.
+    assert_eq!(get(server.addr, "/fr/gcm-review/index.html").0, 200);
 }
 
 #[test]
