@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or(10),
             offset: 0,
             sort: Sort::Relevance,
-            facets: false,
+            facets: std::env::var("FACETS").is_ok_and(|f| f == "1"),
             space: None,
         };
         let hits = index.search(&request)?.total;

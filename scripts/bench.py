@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+import bench_serve
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HUBMAIL = os.path.join(ROOT, "target/release/hubmail")
 LATENCY = os.path.join(ROOT, "target/release/examples/search_latency")
@@ -73,6 +75,8 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--serve-only", action="store_true",
+                    help="only the load on hubmail serve, over the data of an earlier run of this N")
     a = ap.parse_args()
     if a.quick:
         a.n, a.runs = 500, 1
@@ -81,6 +85,12 @@ def main():
     if not os.path.isdir(os.path.join(corpus, "new")):
         subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-corpus.py"), "--n", str(a.n),
                         "--seed", str(a.seed), "--out", corpus], check=True)
+    if a.serve_only:
+        env = dict(os.environ, HUBMAIL_CONFIG=os.path.join(work, "bench.toml"),
+                   HUBMAIL_DATA_DIR=os.path.join(work, "hubmail-data"), HUBMAIL_MODERATOR="bench")
+        served = bench_serve.measure(HUBMAIL, env, [q["hubmail"] for q in peer_queries()], work, a.quick)
+        print(bench_serve.markdown(served))
+        return
     reset_maildir(corpus)
     raw_bytes = du(os.path.join(corpus, "new"))
     results = {"n": a.n, "seed": a.seed, "runs": a.runs, "raw_mb": raw_bytes / 1e6,
@@ -182,6 +192,9 @@ def main():
     mod["approve"] = stats(ts)
     results["moderation_ms"] = mod
 
+    # --- hubmail serve under load (every contribution approved and published) ----------
+    results["serve"] = bench_serve.measure(HUBMAIL, env, [q["hubmail"] for q in peer_queries()], work, a.quick)
+
     os.makedirs(work, exist_ok=True)
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
@@ -220,7 +233,8 @@ def markdown(r):
         )
     m = r["moderation_ms"]
     lines += ["", f"Moderator commands (whole process, median ms): queue --json {med(m['queue']):.1f}, "
-              f"show {med(m['show']):.1f}, approve {med(m['approve']):.1f}"]
+              f"show {med(m['show']):.1f}, approve {med(m['approve']):.1f}", "",
+              bench_serve.markdown(r["serve"])]
     return "\n".join(lines)
 
 

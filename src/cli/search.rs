@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 
-use hubmail::index::{Hit, SearchIndex, SearchRequest, Sort};
+use hubmail::index::{Hit, SearchIndex, SearchRequest, Sort, SpaceScope};
 
 use super::output::safe_line;
 use super::{Context, output};
@@ -182,7 +182,9 @@ impl Search {
                 _ => Sort::Relevance,
             },
             facets: self.facets,
-            space: self.space.clone(),
+            space: self.space.as_deref().map(|space| {
+                SpaceScope::of(space, ctx.config.spaces.iter().map(|s| s.id.as_str()))
+            }),
         };
         // Searching needs no store: only when the index is missing or of an older schema
         // is the store opened, which rebuilds it.

@@ -3,10 +3,11 @@
 //! document is ever collected into a set.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, ColumnValues, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Counts of matches by category.
@@ -29,11 +30,23 @@ pub struct Facets {
 const STRING_FIELDS: [&str; 4] = ["lang", "type", "question", "state"];
 
 /// Collects [`Facets`] for the documents a query matches.
-pub struct FacetCollector;
+pub struct FacetCollector {
+    /// Count by state too (the public search sees one state: nothing to count).
+    pub by_state: bool,
+}
+
+/// One string field in one segment: its column, a count per term ordinal, and when every
+/// document has exactly one value (as lang, type, question and state do) the ordinals
+/// themselves, read without the column's index.
+struct Counted {
+    column: StrColumn,
+    counts: Vec<u64>,
+    one_each: Option<Arc<dyn ColumnValues<u64>>>,
+}
 
 /// One segment's counts: per string field, a count per term ordinal.
 pub struct SegmentCounts {
-    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+    columns: Vec<Option<Counted>>,
     objective: Option<Column<u64>>,
     objectives: BTreeMap<u64, u64>,
 }
@@ -50,14 +63,27 @@ impl Collector for FacetCollector {
         let fast = reader.fast_fields();
         let mut columns = Vec::with_capacity(STRING_FIELDS.len());
         for name in STRING_FIELDS {
+            if name == "state" && !self.by_state {
+                columns.push(None);
+                continue;
+            }
             columns.push(fast.str(name)?.map(|column| {
-                let counts = vec![0; column.num_terms()];
-                (column, counts)
+                let ords = column.ords();
+                Counted {
+                    counts: vec![0; column.num_terms()],
+                    one_each: (ords.get_cardinality() == Cardinality::Full)
+                        .then(|| ords.values.clone()),
+                    column,
+                }
             }));
         }
         Ok(SegmentCounts {
             columns,
-            objective: fast.u64("objective").ok(),
+            // A segment where no contribution names an objective has nothing to look up.
+            objective: fast
+                .u64("objective")
+                .ok()
+                .filter(|column| column.values.num_vals() > 0),
             objectives: BTreeMap::new(),
         })
     }
@@ -91,9 +117,15 @@ impl SegmentCollector for SegmentCounts {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter_mut().flatten() {
-            for ord in column.term_ords(doc) {
-                if let Some(n) = counts.get_mut(ord as usize) {
+        for counted in self.columns.iter_mut().flatten() {
+            if let Some(ords) = &counted.one_each {
+                if let Some(n) = counted.counts.get_mut(ords.get_val(doc) as usize) {
+                    *n += 1;
+                }
+                continue;
+            }
+            for ord in counted.column.term_ords(doc) {
+                if let Some(n) = counted.counts.get_mut(ord as usize) {
                     *n += 1;
                 }
             }
@@ -117,7 +149,7 @@ impl SegmentCollector for SegmentCounts {
             &mut facets.question,
             &mut facets.state,
         ]) {
-            let Some((column, counts)) = slot else {
+            let Some(Counted { column, counts, .. }) = slot else {
                 continue;
             };
             for (ord, n) in counts.into_iter().enumerate() {

@@ -25,7 +25,7 @@ pub use facets::Facets;
 pub use query::MAX_QUERY_CHARS;
 use schema::Fields;
 pub use schema::SCHEMA_VERSION;
-pub use search::{Hit, Results, SearchRequest, Sort};
+pub use search::{Hit, Results, SearchRequest, Sort, SpaceScope};
 
 use crate::model::{Submission, SubmissionId};
 use crate::{Error, Result};

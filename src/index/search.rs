@@ -52,8 +52,35 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Also count matches by language, question, objective and state.
     pub facets: bool,
-    /// Only this discussion space's contributions (all spaces when `None`).
-    pub space: Option<String>,
+    /// Only one discussion space's contributions (every space when `None`).
+    pub space: Option<SpaceScope>,
+}
+
+/// The contributions of one discussion space, as its published page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceScope {
+    /// The space's id.
+    pub space: String,
+    /// For the configuration's default space, the other spaces: it also lists what is
+    /// routed nowhere or to a space not configured, so it holds all but theirs.
+    pub others: Option<Vec<String>>,
+}
+
+impl SpaceScope {
+    /// The scope of `space` among the configured spaces, the first being the default.
+    pub fn of<'a>(space: &str, configured: impl IntoIterator<Item = &'a str>) -> SpaceScope {
+        let configured: Vec<&str> = configured.into_iter().collect();
+        SpaceScope {
+            space: space.to_string(),
+            others: (configured.first() == Some(&space)).then(|| {
+                configured
+                    .iter()
+                    .filter(|s| **s != space)
+                    .map(|s| s.to_string())
+                    .collect()
+            }),
+        }
+    }
 }
 
 /// One result.
@@ -132,6 +159,27 @@ impl SearchIndex {
         })
     }
 
+    /// The contributions a space's page lists: routed to it, and for the default space
+    /// also those routed nowhere or to a space no longer configured.
+    fn space_filter(&self, scope: &SpaceScope) -> Box<dyn Query> {
+        let term = |space: &str| Term::from_field_text(self.fields.space, space);
+        match &scope.others {
+            None => self.filter(term(&scope.space)),
+            Some(others) => {
+                let mut clauses = vec![(Occur::Must, Box::new(AllQuery) as Box<dyn Query>)];
+                clauses.extend(
+                    others
+                        .iter()
+                        .map(|other| (Occur::MustNot, self.filter(term(other)))),
+                );
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(clauses)),
+                    0.0,
+                ))
+            }
+        }
+    }
+
     fn filter(&self, term: Term) -> Box<dyn Query> {
         Box::new(ConstScoreQuery::new(
             Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
@@ -142,17 +190,16 @@ impl SearchIndex {
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<Results> {
         let mut compiled = self.compile(&request.query, request.moderator)?;
-        if let Some(space) = &request.space {
+        if let Some(scope) = &request.space {
             compiled = Box::new(BooleanQuery::new(vec![
                 (Occur::Must, compiled),
-                (
-                    Occur::Must,
-                    self.filter(Term::from_field_text(self.fields.space, space)),
-                ),
+                (Occur::Must, self.space_filter(scope)),
             ]));
         }
         let searcher = self.searcher()?;
-        let facets = request.facets.then_some(FacetCollector);
+        let facets = request.facets.then_some(FacetCollector {
+            by_state: request.moderator,
+        });
         // One pass over the matches: the count, the page and the facets together.
         let (total, page, facets): (usize, Vec<(f32, DocAddress)>, Option<Facets>) =
             if request.limit == 0 {
@@ -191,6 +238,15 @@ impl SearchIndex {
                 }
             };
         let hits = self.hits(&searcher, compiled.as_ref(), &page)?;
+        // The public sees approved contributions only: all of them are in that state.
+        let facets = facets.map(|mut facets| {
+            if !request.moderator && total > 0 {
+                facets
+                    .state
+                    .insert(State::Approved.as_str().to_string(), total as u64);
+            }
+            facets
+        });
         Ok(Results {
             total,
             hits,

@@ -26,7 +26,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
-use crate::index::{SearchIndex, SearchRequest, Sort};
+use crate::index::{SearchIndex, SearchRequest, Sort, SpaceScope};
 use crate::model::Lang;
 use crate::{Error, Result};
 
@@ -102,7 +102,11 @@ fn poisoned() -> Error {
 
 /// Serves until SIGTERM or SIGINT; `ready` is told the address once it listens.
 pub fn run(config: Config, options: Options, ready: impl FnOnce(SocketAddr)) -> Result<()> {
+    // The blocking pool runs the searches and the file reads of the static pages: a few
+    // threads beyond the searches' bound, not tokio's default of 512 (each thread that
+    // ran a search keeps an allocator arena: hundreds of MB under load).
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(options.max_searches.max(1) + 8)
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("starting the server's runtime: {e}")))?;
@@ -131,6 +135,11 @@ pub fn run(config: Config, options: Options, ready: impl FnOnce(SocketAddr)) -> 
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Setup(format!("the listening address: {e}")))?;
+        // A response's head and body go out in separate writes: with Nagle's algorithm
+        // the body would wait for the client's delayed ACK (40 ms on Linux).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         ready(addr);
         let refresher = shared.clone();
         tokio::spawn(async move {
@@ -200,6 +209,8 @@ struct Params {
     /// Only this space's contributions (the search page: its own space).
     #[serde(default)]
     space: Option<String>,
+    /// Count matches by category (the default); `false` for hits alone, which is cheaper.
+    facets: Option<bool>,
 }
 
 /// An answer that says what went wrong, as JSON or as a line of text.
@@ -289,8 +300,11 @@ async fn search(
             Some("-date") => Sort::DateDescending,
             _ => Sort::Relevance,
         },
-        facets: true,
-        space: params.space.clone(),
+        facets: params.facets.unwrap_or(true),
+        space: params
+            .space
+            .as_deref()
+            .map(|space| SpaceScope::of(space, shared.config.spaces.iter().map(|s| s.id.as_str()))),
     };
     let worker = shared.clone();
     let job = tokio::task::spawn_blocking(move || -> Result<crate::index::Results> {

@@ -177,6 +177,11 @@ fn the_site_and_its_search_are_served_with_security_headers() {
     let results: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert!(results["total"].as_u64().unwrap_or(0) >= 1, "{results}");
     assert!(results["facets"]["type"].is_object(), "{results}");
+    assert_eq!(results["facets"]["state"]["approved"], results["total"]);
+    let (_, _, body) = get(server.addr, "/api/search?q=remesas&facets=false");
+    let bare: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(bare["total"], results["total"]);
+    assert!(bare["facets"].is_null(), "{bare}");
     // The search page: the French contribution found from the French page, marked.
     let (status, _, page) = get(
         server.addr,
@@ -462,7 +467,21 @@ fn a_space_s_search_page_finds_that_space_s_contributions_only() {
         .stdin(mail.as_bytes().to_vec())
         .ok();
     let id = crate::util::ids(&ws.json(&["queue", "--json"]))[0].to_string();
-    ws.moderate().args(["approve", &id]).ok();
+    // and one routed to no question (no tag, no plus-address), which the default space lists.
+    let unrouted = "From: Li Wei <li@example.org>\r\nTo: contact@consultation.example.org\r\n\
+        Subject: A note\r\nMessage-ID: <serve-unrouted@example.org>\r\n\
+        Date: Tue, 11 Jan 2022 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        Our association helps migrants with the transfert of pension rights between countries.\r\n";
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(unrouted.as_bytes().to_vec())
+        .ok();
+    let unrouted_id = crate::util::ids(&ws.json(&["queue", "--json"]))
+        .into_iter()
+        .find(|i| i.to_string() != id)
+        .expect("the unrouted one")
+        .to_string();
+    ws.moderate().args(["approve", &id, &unrouted_id]).ok();
     ws.cmd().args(["publish", "--out", "site"]).ok();
     let server = start(&ws);
     // "transfert" is in that contribution and in fixtures of the other space.
@@ -488,6 +507,23 @@ fn a_space_s_search_page_finds_that_space_s_contributions_only() {
     assert_eq!(narrowed["total"], 1, "{narrowed}");
     let everywhere = api("/api/search?q=transfert");
     assert!(everywhere["total"].as_u64() > Some(1), "{everywhere}");
+    // Every contribution is on exactly one space's page: the default space's also lists
+    // those routed to no question, so the two spaces' searches add up to all.
+    let default = api("/api/search?q=migrants%20OR%20transfert&space=gcm-review");
+    let other = api("/api/search?q=migrants%20OR%20transfert&space=espace-fr");
+    let all = api("/api/search?q=migrants%20OR%20transfert");
+    assert!(
+        all["facets"]["question"]["none"].as_u64() > Some(0),
+        "the fixtures hold an unrouted contribution: {all}"
+    );
+    assert_eq!(
+        default["total"]
+            .as_u64()
+            .zip(other["total"].as_u64())
+            .map(|(a, b)| a + b),
+        all["total"].as_u64(),
+        "{default} {other} {all}"
+    );
     let (status, _, body) = get(server.addr, "/api/search?q=transfert&space=nowhere");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("no such space"), "{body}");
