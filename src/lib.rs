@@ -13,6 +13,7 @@
 // No unsafe code in the library (the binary sets the allocator's options, `src/main.rs`).
 #![forbid(unsafe_code)]
 
+pub mod attachments;
 pub mod author;
 pub mod check;
 pub mod classify;

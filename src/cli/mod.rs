@@ -6,6 +6,7 @@
 
 mod approve;
 mod assign;
+mod attachment;
 mod backup;
 mod check;
 mod decide;
@@ -76,6 +77,7 @@ enum Command {
     Ingest(ingest::Ingest),
     Queue(queue::Queue),
     Show(show::Show),
+    Attachment(attachment::Attachment),
     Approve(approve::Approve),
     Reject(reject::Reject),
     Edit(edit::Edit),
@@ -274,6 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(cmd) => cmd.execute(&ctx),
         Command::Queue(cmd) => cmd.execute(&ctx),
         Command::Show(cmd) => cmd.execute(&ctx),
+        Command::Attachment(cmd) => cmd.execute(&ctx),
         Command::Approve(cmd) => cmd.execute(&ctx),
         Command::Reject(cmd) => cmd.execute(&ctx),
         Command::Edit(cmd) => cmd.execute(&ctx),

@@ -232,10 +232,11 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
     }
     if !s.attachments.is_empty() {
         writeln!(out)?;
-        for a in &s.attachments {
+        for (i, a) in s.attachments.iter().enumerate() {
             writeln!(
                 out,
-                "Attachment: {} ({}, {} bytes){}",
+                "Attachment {}: {} ({}, {} bytes){}",
+                i + 1,
                 safe_line(&a.name),
                 safe_line(&a.content_type),
                 a.size,
@@ -246,6 +247,11 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
                 }
             )?;
         }
+        writeln!(
+            out,
+            "['hubmail attachment {} N --save PATH' saves one, --save-all DIR every one]",
+            s.id
+        )?;
     }
     Ok(())
 }

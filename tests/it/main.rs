@@ -2,6 +2,7 @@
 //! through the small harness in `util`.
 
 mod architecture;
+mod attachments;
 mod backup;
 mod cli_errors;
 mod compression;
