@@ -6,10 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # From Debian: the TLS stack's build dependencies (OpenSSL through native-tls), the
-# headless Chromium the publication and server tests load pages in, and Node.js to drive
-# it.
+# headless Chromium the publication and server tests load pages in, Node.js to drive it,
+# and the readers of PDF and RTF attachments (poppler's pdftotext, unrtf).
 need=()
 dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || need+=(libssl-dev pkg-config)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v unrtf >/dev/null 2>&1 || need+=(unrtf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@ mod backup;
 mod check;
 mod decide;
 mod edit;
+mod extract_worker;
 mod forget;
 mod ingest;
 mod init;
@@ -108,6 +109,8 @@ enum Command {
     },
     /// Print the manual page (roff) to stdout: 'hubmail man | man -l -'.
     Man,
+    #[command(hide = true)]
+    ExtractWorker(extract_worker::ExtractWorker),
 }
 
 /// What every command gets: the loaded configuration and where the data is.
@@ -267,8 +270,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             return Ok(ExitCode::SUCCESS);
         }
+        // Needs no configuration and no data: it reads one file and exits.
+        Command::ExtractWorker(cmd) => return cmd.execute(),
         other => other,
     };
+    // Attachments are read by this program's own extract-worker, in a subprocess.
+    if let Ok(program) = std::env::current_exe() {
+        hubmail::extract::install_worker(program);
+    }
     hubmail::clock::check_pinned().map_err(anyhow::Error::msg)?;
     let ctx = Context::load(cli.config.as_deref(), cli.data_dir, cli.moderator)?;
     match command {
@@ -300,6 +309,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup(cmd) => cmd.execute(&ctx),
         Command::Restore(cmd) => cmd.execute(&ctx),
         Command::Forget(cmd) => cmd.execute(&ctx),
-        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man | Command::ExtractWorker(_) => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

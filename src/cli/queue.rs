@@ -183,7 +183,7 @@ impl Queue {
                 anyhow::anyhow!(
                     "--flag {name:?} is not a flag; flags are spam, auth-fail, first-time-sender, \
                      after-deadline, attachment-too-large, lang-undetermined, \
-                     unsupported-language, mixed-language, trusted"
+                     unsupported-language, mixed-language, trusted, no-reply, needs-ocr"
                 )
             })?),
             None => None,

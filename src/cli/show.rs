@@ -30,6 +30,9 @@ pub struct Show {
     /// original as received).
     #[arg(long)]
     revisions: bool,
+    /// Print the text read from attachment N (as numbered under Attachments).
+    #[arg(long, value_name = "N", conflicts_with_all = ["json", "raw", "revisions"])]
+    attachment: Option<usize>,
 }
 
 impl Show {
@@ -53,6 +56,9 @@ impl Show {
             return Ok(ExitCode::SUCCESS);
         }
         drop(session);
+        if let Some(n) = self.attachment {
+            return print_attachment_text(&submission, n);
+        }
         if self.json {
             output::json(&SubmissionView::new(&submission))?;
         } else {
@@ -246,6 +252,30 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
                     ""
                 }
             )?;
+            if let Some(e) = &a.extraction {
+                writeln!(out, "  {}", safe_line(&e.summary()))?;
+                if let Some(title) = &e.title {
+                    writeln!(out, "  Title: {}", safe_line(title))?;
+                }
+                let first: Vec<&str> = e
+                    .text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .take(3)
+                    .collect();
+                for line in &first {
+                    let line: String = line.chars().take(100).collect();
+                    writeln!(out, "  │ {}", safe_line(&line))?;
+                }
+                if e.text.lines().filter(|l| !l.trim().is_empty()).count() > first.len() {
+                    writeln!(
+                        out,
+                        "  │ … 'hubmail show {} --attachment {}' prints all of it",
+                        s.id,
+                        i + 1
+                    )?;
+                }
+            }
         }
         writeln!(
             out,
@@ -254,6 +284,35 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
         )?;
     }
     Ok(())
+}
+
+/// The text read from attachment `n`, or why there is none.
+fn print_attachment_text(s: &Submission, n: usize) -> anyhow::Result<ExitCode> {
+    let Some(a) = n.checked_sub(1).and_then(|i| s.attachments.get(i)) else {
+        anyhow::bail!(
+            "submission {} has {} attachment(s): there is no attachment {n}",
+            s.id,
+            s.attachments.len()
+        );
+    };
+    let Some(e) = &a.extraction else {
+        anyhow::bail!(
+            "attachment {n} ({}) was not read: it arrived before hubmail read attachments, or              with mail that is not a contribution",
+            safe_line(&a.name)
+        );
+    };
+    if e.text.is_empty() {
+        anyhow::bail!(
+            "attachment {n} ({}): {}",
+            safe_line(&a.name),
+            safe_line(&e.summary())
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    for line in e.text.lines() {
+        writeln!(out, "{}", safe_line(line))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_revisions(out: &mut dyn Write, s: &Submission) -> std::io::Result<()> {

@@ -73,6 +73,20 @@ pub struct AttachmentView<'a> {
     pub content_type: &'a str,
     pub size: u64,
     pub stored: bool,
+    /// What was read from it: kind, outcome and its figures, title (not the text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<ExtractionView<'a>>,
+}
+
+/// An attachment's extraction in `hubmail show --json`: the text's length, not the text
+/// (`show ID --attachment N` prints it).
+#[derive(Debug, Serialize)]
+pub struct ExtractionView<'a> {
+    pub kind: Option<&'static str>,
+    pub outcome: &'static str,
+    pub summary: String,
+    pub title: Option<&'a str>,
+    pub chars: usize,
 }
 
 /// A flag with its reason.
@@ -178,6 +192,13 @@ impl<'a> SubmissionView<'a> {
                     content_type: &a.content_type,
                     size: a.size,
                     stored: a.sha256.is_some(),
+                    extraction: a.extraction.as_ref().map(|e| ExtractionView {
+                        kind: e.kind.map(|k| k.as_str()),
+                        outcome: e.outcome_name(),
+                        summary: e.summary(),
+                        title: e.title.as_deref(),
+                        chars: e.text.chars().count(),
+                    }),
                 })
                 .collect(),
             flags: s.flags.iter().map(|f| f.kind.as_str()).collect(),

@@ -92,6 +92,20 @@ pub struct Limits {
     pub max_depth: usize,
     /// Messages with a larger header block are quarantined.
     pub max_header_bytes: usize,
+    /// How long reading one attachment's text may take (wall clock and CPU), in seconds.
+    pub extract_seconds: u64,
+    /// The memory an attachment's reader may use, in MB.
+    pub extract_memory_mb: u64,
+    /// PDF pages read; the rest of a longer document is left out, said so.
+    pub extract_max_pages: u32,
+    /// Characters of an attachment's text kept.
+    pub extract_max_chars: usize,
+    /// What a DOCX or ODT part may unzip to, in bytes (a zip bomb is over it).
+    pub extract_max_unzipped_bytes: u64,
+    /// Entries a DOCX or ODT archive may hold.
+    pub extract_max_zip_entries: usize,
+    /// How deep a document's XML may nest.
+    pub extract_max_xml_depth: usize,
 }
 
 impl Default for Limits {
@@ -102,6 +116,13 @@ impl Default for Limits {
             max_parts: 1000,
             max_depth: 20,
             max_header_bytes: 512 * 1024,
+            extract_seconds: 20,
+            extract_memory_mb: 512,
+            extract_max_pages: 300,
+            extract_max_chars: 300_000,
+            extract_max_unzipped_bytes: 100 * 1024 * 1024,
+            extract_max_zip_entries: 5_000,
+            extract_max_xml_depth: 256,
         }
     }
 }

@@ -44,6 +44,7 @@ pub fn analyse(config: &Config, rules: &Rules, parsed: &ParsedMessage, s: &mut S
             content_type: a.content_type.clone(),
             size: a.bytes.len() as u64,
             sha256: None,
+            extraction: None,
         })
         .collect();
 

@@ -258,6 +258,8 @@ fn prepare_bytes(
             });
 
     let mut blobs = Vec::new();
+    let state = submission.state;
+    let mut needs_ocr = Vec::new();
     for (attachment, parsed_attachment) in submission
         .attachments
         .iter_mut()
@@ -266,11 +268,31 @@ fn prepare_bytes(
         if attachment.size > config.limits.max_attachment_bytes {
             continue; // flagged in analyse(); the bytes stay in the raw message
         }
+        // Only a contribution to moderate is read: not mail ignored, refused or held aside.
+        if state == State::Pending {
+            attachment.extraction = Some(stages::time(Stage::Extract, || {
+                crate::extract::extract(
+                    &parsed_attachment.bytes,
+                    &attachment.content_type,
+                    &attachment.name,
+                    &config.limits,
+                )
+            }));
+        }
+        if let Some(e) = &attachment.extraction
+            && matches!(e.outcome, crate::model::ExtractionOutcome::Empty { .. })
+        {
+            needs_ocr.push(Flag::new(
+                FlagKind::NeedsOcr,
+                format!("{:?} has no text layer: {}", attachment.name, e.summary()),
+            ));
+        }
         let sha = sha256_hex(&parsed_attachment.bytes);
         attachment.sha256 = Some(sha.clone());
         blobs.push((sha, Frame::compress(&parsed_attachment.bytes)));
     }
 
+    submission.flags.extend(needs_ocr);
     let ack = notify::ack_request(config, &submission, &parsed);
     Ok(Prepared::New(Box::new(NewSubmission {
         blobs,

@@ -24,14 +24,16 @@ pub enum Stage {
     Flush = 5,
     /// Indexing, and the commits.
     Index = 6,
+    /// Reading attachments' text in the extraction worker (waiting for it included).
+    Extract = 7,
 }
 
 /// Names in the order [`snapshot`] reports them.
-pub const NAMES: [&str; 7] = [
-    "parse", "language", "analysis", "prepare", "store", "flush", "index",
+pub const NAMES: [&str; 8] = [
+    "parse", "language", "analysis", "prepare", "store", "flush", "index", "extract",
 ];
 
-static NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static NANOS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 /// Runs `f`, adding its duration to `stage`.
 pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {

@@ -135,6 +135,9 @@ pub enum FlagKind {
     /// Never answered automatically, whatever the decision: discarded, rejected as spam,
     /// a banned sender, or released from ignored or quarantined mail.
     NoReply,
+    /// An attached document has no text layer (a scan): only OCR or a reader can tell
+    /// what it says.
+    NeedsOcr,
 }
 
 impl FlagKind {
@@ -151,6 +154,7 @@ impl FlagKind {
             FlagKind::MixedLanguage => "mixed-language",
             FlagKind::Trusted => "trusted",
             FlagKind::NoReply => "no-reply",
+            FlagKind::NeedsOcr => "needs-ocr",
         }
     }
 
@@ -168,6 +172,7 @@ impl FlagKind {
             MixedLanguage,
             Trusted,
             NoReply,
+            NeedsOcr,
         ]
         .into_iter()
         .find(|f| f.as_str() == name)
@@ -230,19 +235,6 @@ impl fmt::Display for QuestionRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.space, self.number)
     }
-}
-
-/// An attachment's metadata; its bytes live in the store's blob tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    /// The declared file name, sanitised (no path separators, no control characters).
-    pub name: String,
-    /// The declared MIME type.
-    pub content_type: String,
-    /// Size in bytes of the decoded content.
-    pub size: u64,
-    /// SHA-256 of the content (hex); `None` when the attachment was dropped.
-    pub sha256: Option<String>,
 }
 
 /// Where a message came from, so a moderator (and a re-run) can find it.
@@ -588,10 +580,12 @@ impl Submission {
     }
 }
 
+mod attachment;
 mod dates;
 mod records;
 mod stakeholder;
 
+pub use attachment::{Attachment, Extraction, ExtractionKind, ExtractionOutcome};
 pub use records::{
     AddedQuestion, AuditEntry, MailKind, OutboxEntry, OutboxStatus, SenderPolicy, SenderRule,
 };

@@ -216,6 +216,10 @@ fn the_boundaries_the_map_promises_hold() {
         "serve/ opens the store ({:?}): it reads the index and the release only",
         map["serve"].uses
     );
+    // Documents from mail are parsed in the extraction worker's process only.
+    for krate in ["zip", "quick_xml"] {
+        only_in(krate, &["extract"]);
+    }
     let index = &map["index"];
     assert!(
         !index.uses.contains("store"),

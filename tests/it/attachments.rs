@@ -127,3 +127,205 @@ fn an_attachment_kept_only_inside_its_message_is_still_saved() {
         .ok();
     assert_eq!(std::fs::read(&target).expect("saved"), expected_bytes());
 }
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    kind: String,
+    outcome: String,
+    pages: Option<u64>,
+    title: Option<String>,
+    #[serde(default)]
+    contains: Vec<String>,
+    #[serde(default)]
+    excludes: Vec<String>,
+    #[serde(default)]
+    summary: Vec<String>,
+    /// A hold flag the submission must carry.
+    flag: Option<String>,
+}
+
+fn attachment_fixtures() -> std::path::PathBuf {
+    crate::util::repo().join("fixtures/attachments")
+}
+
+#[test]
+fn each_attachment_fixture_is_read_as_its_golden_file_says() {
+    let expected: std::collections::BTreeMap<String, Expected> = toml::from_str(
+        &std::fs::read_to_string(attachment_fixtures().join("expected.toml")).expect("golden"),
+    )
+    .expect("expected.toml");
+    let ws = Workspace::with_config_text(CONFIG);
+    let mut failures = Vec::new();
+    for (n, (name, want)) in expected.iter().enumerate() {
+        let mail = std::fs::read(attachment_fixtures().join(format!("{name}.eml"))).expect("eml");
+        ws.cmd().args(["ingest", "-"]).stdin(mail).ok();
+        let id = (n + 1).to_string();
+        let shown = ws.json(&["show", &id, "--json"]);
+        // The message itself is never held aside for its attachment's sake.
+        if shown["state"] != "pending" {
+            failures.push(format!("{name}: state {}", shown["state"]));
+            continue;
+        }
+        let e = &shown["attachments"][0]["extraction"];
+        let mut check = |what: &str, ok: bool| {
+            if !ok {
+                failures.push(format!("{name}: {what} in {e}"));
+            }
+        };
+        check("kind", e["kind"] == want.kind.as_str());
+        check("outcome", e["outcome"] == want.outcome.as_str());
+        if let Some(pages) = want.pages {
+            check(
+                "pages",
+                e["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(&format!("{pages} pages"))),
+            );
+        }
+        check("title", e["title"].as_str() == want.title.as_deref());
+        if let Some(flag) = &want.flag {
+            let flags = shown["flags"].as_array().cloned().unwrap_or_default();
+            check(
+                &format!("flag {flag} ({flags:?})"),
+                flags.iter().any(|f| f == flag.as_str()),
+            );
+        }
+        for fragment in &want.summary {
+            check(
+                fragment,
+                e["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(fragment.as_str())),
+            );
+        }
+        if !want.contains.is_empty() || !want.excludes.is_empty() {
+            let text = String::from_utf8(
+                ws.cmd()
+                    .args(["show", &id, "--attachment", "1"])
+                    .ok()
+                    .stdout,
+            )
+            .expect("utf-8");
+            for needle in &want.contains {
+                check(
+                    &format!("text with {needle:?}"),
+                    text.contains(needle.as_str()),
+                );
+            }
+            for needle in &want.excludes {
+                check(
+                    &format!("text without {needle:?}"),
+                    !text.contains(needle.as_str()),
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Ingests one attachment fixture's message under `limits` (TOML lines); its extraction.
+fn extraction_under(limits: &str, fixture: &str, env: &[(&str, &str)]) -> serde_json::Value {
+    let ws = Workspace::with_config_text(&format!("[limits]\n{limits}\n\n{CONFIG}"));
+    let mail = std::fs::read(attachment_fixtures().join(format!("{fixture}.eml"))).expect("eml");
+    let mut cmd = ws.cmd();
+    for (key, value) in env {
+        cmd = cmd.env(key, value);
+    }
+    cmd.args(["ingest", "-"]).stdin(mail).ok();
+    let shown = ws.json(&["show", "1", "--json"]);
+    assert_eq!(
+        shown["state"], "pending",
+        "the message is kept whatever its attachment did"
+    );
+    shown["attachments"][0]["extraction"].clone()
+}
+
+#[test]
+fn a_reader_that_exhausts_its_memory_fails_alone() {
+    // The unzipped-size limit lifted: the bomb's 256 MiB are read, past 64 MB of memory.
+    let e = extraction_under(
+        "extract_memory_mb = 64\nextract_max_unzipped_bytes = 1000000000",
+        "bomb",
+        &[],
+    );
+    assert_eq!(e["outcome"], "failed", "{e}");
+    assert!(
+        e["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("more than 64 MB of memory")),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_reader_that_hangs_is_killed_at_the_time_limit() {
+    // Fault injection: the worker sleeps 30 s before reading; the limit is 1 s.
+    let e = extraction_under(
+        "extract_seconds = 1",
+        "pdf-en",
+        &[("HUBMAIL_EXTRACT_HANG_MS", "30000")],
+    );
+    assert_eq!(e["outcome"], "failed", "{e}");
+    assert!(
+        e["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("longer than 1 s")),
+        "{e}"
+    );
+}
+
+/// The network namespace of a process (the target of `/proc/PID/ns/net`).
+fn net_namespace(pid: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()
+}
+
+#[test]
+fn the_reader_runs_without_the_network() {
+    let ws = Workspace::with_config_text(CONFIG);
+    let mail = std::fs::read(attachment_fixtures().join("pdf-en.eml")).expect("eml");
+    // Fault injection: the worker waits 3 s before reading, long enough to be looked at.
+    let mut ingest = ws
+        .cmd()
+        .env("HUBMAIL_EXTRACT_HANG_MS", "3000")
+        .args(["ingest", "-"])
+        .into_command()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ingest");
+    std::io::Write::write_all(&mut ingest.stdin.take().expect("stdin"), &mail).expect("mail");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let worker = loop {
+        let found = std::fs::read_dir("/proc")
+            .expect("/proc")
+            .flatten()
+            .find_map(|e| {
+                let pid = e.file_name().to_string_lossy().into_owned();
+                let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+                let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+                // The worker itself, not the `unshare` that starts it.
+                (args.first().is_some_and(|a| a.ends_with(b"hubmail"))
+                    && args.get(1) == Some(&&b"extract-worker"[..]))
+                .then_some(pid)
+            });
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no extraction worker appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let theirs = net_namespace(&worker).expect("the worker's namespace");
+    let ours = net_namespace("self").expect("our namespace");
+    assert_ne!(theirs, ours, "the worker shares the test's network");
+    assert!(ingest.wait().expect("ingest").success());
+    let shown = ws.json(&["show", "1", "--json"]);
+    assert_eq!(
+        shown["attachments"][0]["extraction"]["outcome"], "extracted",
+        "{shown}"
+    );
+}
