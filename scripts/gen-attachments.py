@@ -216,16 +216,21 @@ def message(name, lang, subject, body, attachment, content_type, filename):
     maintype, subtype = content_type.split("/")
     with open(os.path.join(OUT, attachment), "rb") as f:
         msg.add_attachment(f.read(), maintype=maintype, subtype=subtype, filename=filename)
+    msg.set_boundary(f"hubmail-fixture-{name}")
     with open(os.path.join(OUT, f"{name}.eml"), "wb") as f:
         f.write(bytes(msg))
 
 
 def main():
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        if f != "expected.toml":
+            os.remove(os.path.join(OUT, f))
     p = lambda f: os.path.join(OUT, f)
-    write_pdf(p("position-paper-en.pdf"), text_pages("en", 3, 1, "Position paper on fair recruitment"),
-              title="Position paper on fair recruitment")
+    en_pages = text_pages("en", 3, 1, "Position paper on fair recruitment")
+    # What the paper is about, said only inside it (the cover notes never name objectives).
+    en_pages[0].insert(2, "This paper addresses GCM objective 6 and objective 22.")
+    write_pdf(p("position-paper-en.pdf"), en_pages, title="Position paper on fair recruitment")
     fr_pages = text_pages("fr", 2, 2, "Contribution de la ville")
     # A rare word that occurs only inside this attachment, for the search test.
     fr_pages[1].append("Nous proposons enfin une charte de l'hospitalité transfrontalière.")
@@ -257,6 +262,9 @@ def main():
     for name, lang, subject, attachment, ctype, filename in [
         ("pdf-en", "en", "Position paper", "position-paper-en.pdf", "application/pdf", "position-paper.pdf"),
         ("pdf-fr", "fr", "Contribution de Lyon", "contribution-fr.pdf", "application/pdf", "contribution.pdf"),
+        # A French cover note to an English paper.
+        ("note-fr-paper-en", "fr", "Document de position", "position-paper-en.pdf", "application/pdf",
+         "position-paper.pdf"),
         ("docx-es", "es", "Ponencia", "ponencia-es.docx",
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "ponencia.docx"),
         ("odt-fr", "fr", "Note", "note-fr.odt", "application/vnd.oasis.opendocument.text", "note.odt"),

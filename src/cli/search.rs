@@ -19,7 +19,9 @@ Query language (as in notmuch and public-inbox):
   \"diaspora bonds\"            a phrase
   a AND b, a b, a OR b, NOT a, -a, ( … )
   from:NAME  author:NAME  affiliation:ORG  subject:WORD  body:WORD
-  lang:en|fr|es   q:2 | q:none   objective:20   has:attachment
+  lang:en|fr|es   q:2 | q:none   objective:20   has:attachment   attachment:FILENAME
+  in:body | in:attachment     where the words beside it are looked for (default: both,
+                              attachments' text ranked below the message's own)
   type:member-state|local-government|un-entity|intergovernmental|civil-society|
        private-sector|academia|individual|other|unknown
   date:2022-02-15  date:2022-02  date:2022-01-01..2022-02-15  date:..2022-02-15
@@ -326,5 +328,8 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, color: bool) -> std::io::Result<()>
         pos = end;
     }
     snippet.extend(&chars[pos..]);
+    if let Some(file) = &hit.snippet_file {
+        writeln!(out, "    in {}:", safe_line(file))?;
+    }
     writeln!(out, "    {snippet}")
 }

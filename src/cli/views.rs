@@ -87,6 +87,10 @@ pub struct ExtractionView<'a> {
     pub summary: String,
     pub title: Option<&'a str>,
     pub chars: usize,
+    /// The text's own language.
+    pub lang: Option<&'static str>,
+    /// The body is a cover note for it: it decided the submission's language and objectives.
+    pub decides: bool,
 }
 
 /// A flag with its reason.
@@ -105,6 +109,9 @@ pub struct SubmissionView<'a> {
     pub lang: Option<&'static str>,
     pub lang_confidence: f64,
     pub other_langs: Vec<&'static str>,
+    /// The cover note's language, when an attached paper in another decided `lang`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note_lang: Option<&'static str>,
     pub subject: &'a str,
     pub author: AuthorView<'a>,
     pub received: String,
@@ -171,6 +178,7 @@ impl<'a> SubmissionView<'a> {
             lang: s.lang.map(|l| l.code()),
             lang_confidence: s.lang_confidence,
             other_langs: s.other_langs.iter().map(|l| l.code()).collect(),
+            note_lang: s.note_lang.map(|l| l.code()),
             subject: &s.subject,
             author: author(s),
             received: s.received.to_string(),
@@ -198,6 +206,8 @@ impl<'a> SubmissionView<'a> {
                         summary: e.summary(),
                         title: e.title.as_deref(),
                         chars: e.text.chars().count(),
+                        lang: e.lang.map(|l| l.code()),
+                        decides: e.decides,
                     }),
                 })
                 .collect(),

@@ -113,14 +113,16 @@ pub(super) fn extract(kind: Kind, bytes: &[u8], limits: &Limits) -> Extraction {
     }
     .or_else(|| text.heading.take());
     Extraction {
-        kind: Some(kind),
-        outcome: Outcome::Extracted {
-            pages: None,
-            chars: 0,
-            truncated: None,
-        },
         title,
         text: std::mem::take(&mut text.body),
+        ..Extraction::of(
+            Some(kind),
+            Outcome::Extracted {
+                pages: None,
+                chars: 0,
+                truncated: None,
+            },
+        )
     }
 }
 

@@ -126,13 +126,15 @@ fn extract_in(dir: &Path, bytes: &[u8], limits: &Limits) -> Extraction {
         .filter(|p| *p > last)
         .map(|p| format!("the first {last} of {p} pages read ([limits] extract_max_pages)"));
     Extraction {
-        kind: Some(Kind::Pdf),
-        outcome: Outcome::Extracted {
-            pages,
-            chars: 0,
-            truncated,
-        },
         title,
         text,
+        ..Extraction::of(
+            Some(Kind::Pdf),
+            Outcome::Extracted {
+                pages,
+                chars: 0,
+                truncated,
+            },
+        )
     }
 }

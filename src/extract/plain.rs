@@ -8,14 +8,16 @@ use crate::config::Limits;
 
 fn extracted(kind: Kind, text: String, title: Option<String>) -> Extraction {
     Extraction {
-        kind: Some(kind),
-        outcome: Outcome::Extracted {
-            pages: None,
-            chars: 0,
-            truncated: None,
-        },
         title,
         text,
+        ..Extraction::of(
+            Some(kind),
+            Outcome::Extracted {
+                pages: None,
+                chars: 0,
+                truncated: None,
+            },
+        )
     }
 }
 

@@ -10,6 +10,7 @@
 //! the store (what is unindexed, the watermark, the marks).
 
 mod facets;
+mod hits;
 mod pairs;
 pub mod query;
 mod schema;

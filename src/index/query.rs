@@ -11,8 +11,11 @@
 //! Prefixes, as in notmuch and public-inbox: `from:` (name, and address for moderators),
 //! `author:`, `affiliation:`, `subject:`, `body:`, `lang:en|fr|es`, `type:member-state` (a
 //! stakeholder type, or `type:unknown`), `q:N` (or `q:none`),
-//! `objective:N`, `state:` (moderators), `has:attachment`, and `date:` with a day, a month
-//! (`2022-02`), or a range `A..B` with optional ends.
+//! `objective:N`, `state:` (moderators), `has:attachment`, `attachment:` (a file name),
+//! `in:body` / `in:attachment` (the words beside it are looked for in the message itself
+//! or in the text read from its attachments; by default in both, attachments ranked
+//! below), and `date:` with a day, a month (`2022-02`), or a range `A..B` with optional
+//! ends.
 //!
 //! A query is at most [`MAX_QUERY_CHARS`] characters and nests parentheses and `NOT` at
 //! most [`MAX_DEPTH`] deep: the parser recurses, and a public search box must not be able
@@ -40,6 +43,19 @@ pub enum Scope {
     Subject,
     /// The contribution text.
     Body,
+    /// Attachments' file names (`attachment:`).
+    FileName,
+}
+
+/// Where the words of an `AND` group are looked for (`in:body`, `in:attachment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// The message and its attachments' text, the attachments ranked below.
+    Everywhere,
+    /// The message itself: subject and text.
+    Body,
+    /// The text read from its attachments.
+    Attachment,
 }
 
 /// A node of a parsed query.
@@ -67,6 +83,8 @@ pub enum Node {
     State(State),
     /// `has:attachment`
     HasAttachment,
+    /// `in:body` or `in:attachment`: where the words beside it are looked for.
+    In(Within),
     /// `date:` — from (inclusive) to (exclusive).
     Date(Option<Timestamp>, Option<Timestamp>),
 }
@@ -105,6 +123,8 @@ const PREFIXES: &[&str] = &[
     "state",
     "has",
     "date",
+    "attachment",
+    "in",
 ];
 
 /// The longest query accepted, in characters (a page of text; a search engine's box
@@ -449,6 +469,12 @@ fn field(prefix: &str, value: &str, phrase: bool) -> Result<Node, String> {
         "affiliation" => Ok(text_node(Scope::Affiliation, v, phrase)),
         "subject" => Ok(text_node(Scope::Subject, v, phrase)),
         "body" => Ok(text_node(Scope::Body, v, phrase)),
+        "attachment" => Ok(text_node(Scope::FileName, v, phrase)),
+        "in" => match v.to_lowercase().as_str() {
+            "body" => Ok(Node::In(Within::Body)),
+            "attachment" | "attachments" => Ok(Node::In(Within::Attachment)),
+            _ => Err(format!("in:{v} is not known: use in:body or in:attachment")),
+        },
         "lang" => Lang::from_tag(v)
             .map(Node::Lang)
             .ok_or_else(|| format!("lang:{v} is not a language here: use lang:en, lang:fr or lang:es")),

@@ -15,7 +15,7 @@ use super::stems::CachedStemmer;
 use crate::model::{Lang, Submission};
 
 /// The schema's version, written beside the index.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Analyzer names registered with the index.
 const PLAIN: &str = "hub_plain";
@@ -50,7 +50,15 @@ pub struct Fields {
     pub has: tantivy::schema::Field,
     pub subject_stored: tantivy::schema::Field,
     pub excerpt: tantivy::schema::Field,
+    /// Text read from attachments, each in its own language's field.
+    pub paper: [tantivy::schema::Field; 4],
+    /// Per attachment with text: its name, and its text's start for snippets.
+    pub paper_name: tantivy::schema::Field,
+    pub paper_stored: tantivy::schema::Field,
 }
+
+/// How much of an attachment's text the index keeps for snippets.
+const PAPER_SNIPPET_BYTES: usize = 64 * 1024;
 
 /// How much of a contribution's text the index keeps for excerpts (the start of the text:
 /// analysing whole long contributions for ten snippets would cost more than the search).
@@ -103,6 +111,12 @@ pub fn build() -> (Schema, Fields) {
             text(analyzer_name(l), false),
         )
     });
+    let paper = langs.map(|l| {
+        b.add_text_field(
+            &format!("paper_{}", suffix(l)),
+            text(analyzer_name(l), false),
+        )
+    });
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
         state: b.add_text_field("state", STRING | STORED | FAST),
@@ -121,6 +135,9 @@ pub fn build() -> (Schema, Fields) {
         has: b.add_text_field("has", STRING),
         subject_stored: b.add_text_field("subject", STORED),
         excerpt: b.add_text_field("excerpt", STORED),
+        paper,
+        paper_name: b.add_text_field("paper_name", STORED),
+        paper_stored: b.add_text_field("paper_text", STORED),
     };
     (b.build(), fields)
 }
@@ -178,7 +195,7 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     let i = slot(s.lang);
     doc.add_text(f.subject[i], &s.subject);
     doc.add_text(f.body[i], &s.body);
-    doc.add_text(f.excerpt, excerpt_source(&s.body));
+    doc.add_text(f.excerpt, excerpt_source(s.contribution_text()));
     doc.add_text(f.subject_stored, &s.subject);
     doc.add_text(f.author, &s.author.name);
     if let Some(a) = &s.author.affiliation {
@@ -195,6 +212,20 @@ pub fn document(f: &Fields, s: &Submission) -> TantivyDocument {
     }
     if !s.attachments.is_empty() {
         doc.add_text(f.has, "attachment");
+    }
+    for (a, e) in s
+        .attachments
+        .iter()
+        .filter_map(|a| a.extraction.as_ref().map(|e| (a, e)))
+        .filter(|(_, e)| !e.text.is_empty())
+    {
+        doc.add_text(f.paper[slot(e.lang)], &e.text);
+        doc.add_text(f.paper_name, &a.name);
+        let mut end = e.text.len().min(PAPER_SNIPPET_BYTES);
+        while !e.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        doc.add_text(f.paper_stored, &e.text[..end]);
     }
     doc
 }

@@ -1,10 +1,10 @@
 //! Running a parsed query against the index: language-aware expansion of words and
-//! phrases, filters, ranking (BM25) or date order, snippets with highlights, facets.
+//! phrases (in the message and in its attachments' text), filters, ranking (BM25) or date
+//! order, facets; the hits and their snippets are made in `hits.rs`.
 //!
 //! Only the stored fields of the page being returned are loaded; counting and facets read
 //! fast fields, never stored documents.
 
-use std::collections::HashMap;
 use std::ops::Bound;
 
 use jiff::Timestamp;
@@ -14,17 +14,22 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TokenStream;
-use tantivy::{DateTime, DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DateTime, DocAddress, Order, Term};
 
 use super::SearchIndex;
 use super::facets::{FacetCollector, Facets};
 use super::pairs;
-use super::query::{self, Node, Scope};
+use super::query::{self, Node, Scope, Within};
 use crate::model::State;
 use crate::{Error, Result};
+
+/// How much an attached paper's words weigh beside the message's own.
+const PAPER_BOOST: f32 = 0.4;
+
+const IN_ALONE: &str = "in:body and in:attachment say where the words beside them are looked for: add words, \
+     e.g. 'remittances in:attachment'";
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +117,9 @@ pub struct Hit {
     pub snippet: String,
     /// Matched parts of the snippet, as character offsets `[start, end)`.
     pub highlights: Vec<(usize, usize)>,
+    /// The attachment the snippet comes from, when the match is in its text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_file: Option<String>,
 }
 
 /// What a search found.
@@ -133,7 +141,7 @@ impl SearchIndex {
             index: self,
             moderator,
         }
-        .node(&node)?;
+        .node(&node, Within::Everywhere)?;
         let compiled = if is_negative(&node) {
             Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
@@ -253,99 +261,15 @@ impl SearchIndex {
             facets,
         })
     }
-
-    fn hits(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        page: &[(f32, DocAddress)],
-    ) -> Result<Vec<Hit>> {
-        let f = &self.fields;
-        // One generator per language field, and none where the query has no word for that
-        // field (a filter-only query, or words of another field): no excerpt to look for.
-        let mut generators: HashMap<Field, Option<SnippetGenerator>> = HashMap::new();
-        let mut hits = Vec::with_capacity(page.len());
-        for (score, addr) in page {
-            let doc: TantivyDocument = searcher.doc(*addr).map_err(super::index_err)?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
-            let lang = text(f.lang).unwrap_or_else(|| "und".into());
-            let body_field = match lang.as_str() {
-                "en" => f.body[0],
-                "fr" => f.body[1],
-                "es" => f.body[2],
-                _ => f.body[3],
-            };
-            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(body_field) {
-                let mut has_terms = false;
-                query.query_terms(&mut |term, _| has_terms |= term.field() == body_field);
-                slot.insert(if has_terms {
-                    let mut generator = SnippetGenerator::create(searcher, query, body_field)
-                        .map_err(super::index_err)?;
-                    generator.set_max_num_chars(220);
-                    Some(generator)
-                } else {
-                    None
-                });
-            }
-            let head = text(f.excerpt).unwrap_or_default();
-            let snippet = generators
-                .get(&body_field)
-                .and_then(Option::as_ref)
-                .map(|g| g.snippet(&head))
-                .filter(|s| !s.fragment().is_empty());
-            let (snippet, highlights) = match snippet {
-                Some(s) => {
-                    let fragment = s.fragment();
-                    let to_chars =
-                        |byte: usize| fragment[..byte.min(fragment.len())].chars().count();
-                    // A pair and its words overlap: one range for the lot.
-                    let mut ranges: Vec<(usize, usize)> = Vec::new();
-                    let mut bytes: Vec<_> = s.highlighted().to_vec();
-                    bytes.sort_by_key(|r| (r.start, r.end));
-                    for r in bytes {
-                        let (start, end) = (to_chars(r.start), to_chars(r.end));
-                        match ranges.last_mut() {
-                            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                            _ => ranges.push((start, end)),
-                        }
-                    }
-                    (fragment.to_string(), ranges)
-                }
-                None => (head.chars().take(200).collect(), Vec::new()),
-            };
-            let question = text(f.question).and_then(|q| q.parse().ok());
-            hits.push(Hit {
-                id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
-                score: *score,
-                subject: text(f.subject_stored).unwrap_or_default(),
-                author: text(f.author).unwrap_or_default(),
-                affiliation: text(f.affiliation),
-                lang,
-                stakeholder: text(f.stakeholder).unwrap_or_else(|| "unknown".into()),
-                question,
-                space: text(f.space),
-                state: text(f.state).unwrap_or_default(),
-                date: doc
-                    .get_first(f.received)
-                    .and_then(|v| v.as_datetime())
-                    .and_then(|d| Timestamp::from_second(d.into_timestamp_secs()).ok())
-                    .unwrap_or(Timestamp::UNIX_EPOCH),
-                snippet: snippet.replace(['\n', '\r'], " "),
-                highlights,
-            });
-        }
-        Ok(hits)
-    }
 }
 
 fn is_negative(node: &Node) -> bool {
     match node {
         Node::Not(_) => true,
-        Node::And(items) => items.iter().all(is_negative),
+        Node::And(items) => items
+            .iter()
+            .filter(|i| !matches!(i, Node::In(_)))
+            .all(is_negative),
         _ => false,
     }
 }
@@ -356,16 +280,37 @@ struct Compiler<'i> {
 }
 
 impl Compiler<'_> {
-    fn node(&self, node: &Node) -> Result<Box<dyn Query>> {
+    fn node(&self, node: &Node, within: Within) -> Result<Box<dyn Query>> {
         let f = &self.index.fields;
         Ok(match node {
             Node::And(items) => {
+                // `in:` says where the group's words are looked for.
+                let mut here: Vec<Within> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Node::In(w) => Some(*w),
+                        _ => None,
+                    })
+                    .collect();
+                here.dedup();
+                if here.len() > 1 {
+                    return Err(Error::Input(
+                        "in:body and in:attachment together match nothing: use one".into(),
+                    ));
+                }
+                let within = here.first().copied().unwrap_or(within);
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for item in items {
                     match item {
-                        Node::Not(inner) => clauses.push((Occur::MustNot, self.node(inner)?)),
-                        other => clauses.push((Occur::Must, self.node(other)?)),
+                        Node::In(_) => {}
+                        Node::Not(inner) => {
+                            clauses.push((Occur::MustNot, self.node(inner, within)?))
+                        }
+                        other => clauses.push((Occur::Must, self.node(other, within)?)),
                     }
+                }
+                if clauses.is_empty() {
+                    return Err(Error::Input(IN_ALONE.into()));
                 }
                 if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
                     clauses.push((Occur::Must, Box::new(AllQuery)));
@@ -375,7 +320,7 @@ impl Compiler<'_> {
             Node::Or(items) => {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for item in items {
-                    let q = self.node(item)?;
+                    let q = self.node(item, within)?;
                     let q = if is_negative(item) {
                         Box::new(BooleanQuery::new(vec![
                             (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
@@ -390,10 +335,13 @@ impl Compiler<'_> {
             }
             Node::Not(inner) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, self.node(inner)?),
+                (Occur::MustNot, self.node(inner, within)?),
             ])),
+            Node::In(_) => return Err(Error::Input(IN_ALONE.into())),
             // A word the analyzer splits ("e-mail") is matched as the phrase of its parts.
-            Node::Word(scope, text) | Node::Phrase(scope, text) => self.text(*scope, text)?,
+            Node::Word(scope, text) | Node::Phrase(scope, text) => {
+                self.text(*scope, within, text)?
+            }
             Node::Lang(lang) => self
                 .index
                 .filter(Term::from_field_text(f.lang, lang.code())),
@@ -450,38 +398,43 @@ impl Compiler<'_> {
     }
 
     /// The fields a scope searches, with a boost for each.
-    fn fields(&self, scope: Scope) -> Vec<(Field, f32)> {
+    fn fields(&self, scope: Scope, within: Within) -> Vec<(Field, f32)> {
         let f = &self.index.fields;
         let subjects = f.subject.iter().map(|s| (*s, 2.0));
         let bodies = f.body.iter().map(|b| (*b, 1.0));
-        match scope {
-            Scope::All => {
+        match (scope, within) {
+            (Scope::All, Within::Body) => subjects.chain(bodies).collect(),
+            (Scope::All, Within::Attachment) => f.paper.iter().map(|p| (*p, 1.0)).collect(),
+            (Scope::All, Within::Everywhere) => {
                 let mut all: Vec<(Field, f32)> = subjects.chain(bodies).collect();
                 all.extend([(f.author, 1.5), (f.affiliation, 1.5), (f.attachment, 1.0)]);
+                // An attached paper's words count, below the message's own.
+                all.extend(f.paper.iter().map(|p| (*p, PAPER_BOOST)));
                 if self.moderator {
                     all.push((f.address, 1.0));
                 }
                 all
             }
-            Scope::From => {
+            (Scope::From, _) => {
                 let mut v = vec![(f.author, 1.0)];
                 if self.moderator {
                     v.push((f.address, 1.0));
                 }
                 v
             }
-            Scope::Author => vec![(f.author, 1.0)],
-            Scope::Affiliation => vec![(f.affiliation, 1.0)],
-            Scope::Subject => subjects.collect(),
-            Scope::Body => bodies.collect(),
+            (Scope::Author, _) => vec![(f.author, 1.0)],
+            (Scope::Affiliation, _) => vec![(f.affiliation, 1.0)],
+            (Scope::Subject, _) => subjects.collect(),
+            (Scope::Body, _) => bodies.collect(),
+            (Scope::FileName, _) => vec![(f.attachment, 1.0)],
         }
     }
 
     /// A word or phrase, analysed with each field's own analyzer (so each language's
     /// stemmer and stop words apply), matched in any of the scope's fields.
-    fn text(&self, scope: Scope, text: &str) -> Result<Box<dyn Query>> {
+    fn text(&self, scope: Scope, within: Within, text: &str) -> Result<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in self.fields(scope) {
+        for (field, boost) in self.fields(scope, within) {
             let mut analyzer = self
                 .index
                 .index

@@ -12,6 +12,7 @@
 //! `run` (the batch loop), [`stages`] (time per stage).
 
 mod analyse;
+mod paper;
 mod prepare;
 mod run;
 pub mod stages;

@@ -43,6 +43,7 @@ fn bare_submission(
         lang: None,
         lang_confidence: 0.0,
         other_langs: Vec::new(),
+        note_lang: None,
         question: None,
         routed_by: None,
         parent: None,
@@ -293,6 +294,9 @@ fn prepare_bytes(
     }
 
     submission.flags.extend(needs_ocr);
+    if state == State::Pending {
+        super::paper::read(&mut submission);
+    }
     let ack = notify::ack_request(config, &submission, &parsed);
     Ok(Prepared::New(Box::new(NewSubmission {
         blobs,

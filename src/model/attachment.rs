@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{Lang, Submission};
+
 /// An attachment's metadata; its bytes live in the store's blob tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
@@ -121,6 +123,13 @@ pub struct Extraction {
     /// The text, at most `[limits] extract_max_chars` characters.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
+    /// The text's own language, detected on it alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+    /// The body only presents this document (a cover note): its text decides the
+    /// submission's language, objectives and excerpt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decides: bool,
 }
 
 impl Extraction {
@@ -131,6 +140,8 @@ impl Extraction {
             outcome,
             title: None,
             text: String::new(),
+            lang: None,
+            decides: false,
         }
     }
 
@@ -179,5 +190,26 @@ impl Extraction {
                 format!("not a document hubmail reads: {reason}")
             }
         }
+    }
+}
+
+impl Submission {
+    /// The attached paper whose text is the contribution, when the body is a cover note.
+    pub fn paper(&self) -> Option<(&Attachment, &Extraction)> {
+        self.attachments
+            .iter()
+            .find_map(|a| a.extraction.as_ref().filter(|e| e.decides).map(|e| (a, e)))
+    }
+
+    /// The text that stands for the contribution: the paper's behind a cover note, else
+    /// the body.
+    pub fn contribution_text(&self) -> &str {
+        self.paper().map_or(&self.body, |(_, e)| &e.text)
+    }
+
+    /// The language the contributor is written to in: the cover note's when a paper in
+    /// another language decided `lang`, else `lang`.
+    pub fn correspondence_lang(&self) -> Option<Lang> {
+        self.note_lang.or(self.lang)
     }
 }

@@ -299,6 +299,9 @@ pub struct Submission {
     /// Other consultation languages found in a mixed contribution.
     #[serde(default)]
     pub other_langs: Vec<Lang>,
+    /// The cover note's language, when an attached paper in another decided `lang`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_lang: Option<Lang>,
     /// The question it answers, when routed.
     pub question: Option<QuestionRef>,
     /// How it was routed (e.g. "subject tag `[Q2]`"), or why it was not.
@@ -544,6 +547,7 @@ impl Submission {
             lang: Some(Lang::Fr),
             lang_confidence: 1.0,
             other_langs: vec![],
+            note_lang: None,
             question: None,
             routed_by: None,
             parent: None,

@@ -13,12 +13,13 @@ use crate::model::{Lang, MailKind, OutboxEntry, State, Submission, SubmissionId}
 use crate::store::Store;
 
 /// The language a message goes out in: a contributor's notice in the submission's language
-/// as it is now (a moderator's correction counts), the moderators' digest in
+/// as it is now (a moderator's correction counts; behind a cover note, the note's), the
+/// moderators' digest in
 /// `[notify] moderators_lang`; English where the language is undetermined.
 pub fn language(config: &Config, kind: MailKind, submission: Option<&Submission>) -> Lang {
     match (kind, submission) {
         (MailKind::Digest, _) => config.notify.moderators_lang,
-        (_, Some(s)) => s.lang.unwrap_or(Lang::En),
+        (_, Some(s)) => s.correspondence_lang().unwrap_or(Lang::En),
         (_, None) => Lang::En,
     }
 }

@@ -23,6 +23,7 @@ div.replies{margin-left:1.5rem}div.replies article.contribution{border-left-colo
 aside.how-to{background:#f3f6fa;border:1px solid #d0d7e2;padding:.6rem 1rem;margin:1rem 0;font-size:.95rem}
 .fallback{color:#666;font-size:.85rem}
 .footnotes{font-size:.9rem;color:#333}.attachments{font-size:.92rem}
+.paper{border-left:3px solid #ccd;margin:.3rem 0 .6rem;padding:.1rem .8rem;font-size:.92rem;color:#333}
 footer{margin-top:3rem;border-top:1px solid #ccc;color:#555;font-size:.85rem}
 ";
 

@@ -290,6 +290,13 @@ fn card(
                         " (" (a.size / 1024 + 1) " KB)"
                     }
                 }
+                // A paper's title and opening, in its own language.
+                @for e in files.iter().filter_map(|a| a.extraction.as_ref()).filter(|e| !e.text.is_empty()) {
+                    div class="paper" lang=[e.lang.map(|l| l.code())] {
+                        @if let Some(title) = &e.title { p class="paper-title" { strong { (text::redact(title)) } } }
+                        p class="excerpt" { (text::redact(&opening(&e.text))) }
+                    }
+                }
             }
             @if !replies.is_empty() && depth < MAX_NESTING {
                 div class="replies" {
@@ -301,4 +308,15 @@ fn card(
             @for r in replies { (card(r, threads, on_page, at, l, space, depth)) }
         }
     }
+}
+
+/// The first words of a paper, about 400 characters, cut at a word.
+fn opening(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= 400 {
+        return flat;
+    }
+    let cut: String = flat.chars().take(400).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut} …")
 }

@@ -23,6 +23,7 @@ struct Words {
     objective: &'static str,
     back: &'static str,
     help: &'static str,
+    in_file: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -38,6 +39,7 @@ fn words(lang: Lang) -> Words {
             kind: "Type",
             objective: "GCM objective",
             back: "Back to the discussion",
+            in_file: "In the attached document",
             help: "Words in any of the three languages; \"a phrase\", OR, -word, q:2, lang:fr, type:civil-society.",
         },
         Lang::Fr => Words {
@@ -51,6 +53,7 @@ fn words(lang: Lang) -> Words {
             kind: "Type",
             objective: "Objectif du PMM",
             back: "Retour à la discussion",
+            in_file: "Dans le document joint",
             help: "Des mots dans l'une des trois langues ; « une expression » entre guillemets droits, OR, -mot, q:2, lang:fr, type:civil-society.",
         },
         Lang::Es => Words {
@@ -64,6 +67,7 @@ fn words(lang: Lang) -> Words {
             kind: "Tipo",
             objective: "Objetivo del PMM",
             back: "Volver al debate",
+            in_file: "En el documento adjunto",
             help: "Palabras en cualquiera de los tres idiomas; \"una frase\", OR, -palabra, q:2, lang:fr, type:civil-society.",
         },
     }
@@ -161,6 +165,9 @@ pub(super) fn render(
                             strong { (crate::publish::text::redact(&hit.author)) }
                             @if let Some(a) = &hit.affiliation { ", " (crate::publish::text::redact(a)) }
                             " · " (lang.long_date(hit.date.to_zoned(jiff::tz::TimeZone::UTC).date()))
+                        }
+                        @if let Some(file) = &hit.snippet_file {
+                            p class="meta snippet-file" { (w.in_file) " " (crate::publish::text::redact(file)) }
                         }
                         p class="snippet" { (marked(hit)) }
                     }

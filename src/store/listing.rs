@@ -129,6 +129,7 @@ impl ListingRow {
             lang: self.lang,
             lang_confidence: 0.0,
             other_langs: Vec::new(),
+            note_lang: None,
             question: self.question,
             routed_by: None,
             parent: None,

@@ -31,6 +31,7 @@ fn arrival(n: u32, message_id: &str) -> NewSubmission {
             lang: Some(Lang::En),
             lang_confidence: 1.0,
             other_langs: vec![],
+            note_lang: None,
             question: None,
             routed_by: None,
             parent: None,

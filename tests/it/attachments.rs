@@ -143,6 +143,11 @@ struct Expected {
     summary: Vec<String>,
     /// A hold flag the submission must carry.
     flag: Option<String>,
+    decides: Option<bool>,
+    lang: Option<String>,
+    other_langs: Option<Vec<String>>,
+    note_lang: Option<String>,
+    objectives: Option<Vec<u64>>,
 }
 
 fn attachment_fixtures() -> std::path::PathBuf {
@@ -184,6 +189,33 @@ fn each_attachment_fixture_is_read_as_its_golden_file_says() {
             );
         }
         check("title", e["title"].as_str() == want.title.as_deref());
+        if let Some(decides) = want.decides {
+            check("decides", e["decides"] == decides);
+        }
+        if let Some(lang) = &want.lang {
+            check(
+                &format!("lang {}", shown["lang"]),
+                shown["lang"] == lang.as_str(),
+            );
+        }
+        if let Some(others) = &want.other_langs {
+            check(
+                &format!("other_langs {}", shown["other_langs"]),
+                shown["other_langs"] == serde_json::json!(others),
+            );
+        }
+        if let Some(note) = &want.note_lang {
+            check(
+                &format!("note_lang {}", shown["note_lang"]),
+                shown["note_lang"] == note.as_str(),
+            );
+        }
+        if let Some(objectives) = &want.objectives {
+            check(
+                &format!("objectives {}", shown["objectives"]),
+                shown["objectives"] == serde_json::json!(objectives),
+            );
+        }
         if let Some(flag) = &want.flag {
             let flags = shown["flags"].as_array().cloned().unwrap_or_default();
             check(
@@ -328,4 +360,123 @@ fn the_reader_runs_without_the_network() {
         shown["attachments"][0]["extraction"]["outcome"], "extracted",
         "{shown}"
     );
+}
+
+#[test]
+fn a_rare_french_word_only_inside_an_attached_pdf_is_found_and_ranked_below_the_body() {
+    let ws = Workspace::with_config_text(CONFIG);
+    for name in ["pdf-fr", "pdf-en", "odt-fr"] {
+        let mail = std::fs::read(attachment_fixtures().join(format!("{name}.eml"))).expect("eml");
+        ws.cmd().args(["ingest", "-"]).stdin(mail).ok();
+    }
+    // The same rare word in a message's own text.
+    let own = "From: Marc Leroy <m.leroy@example.fr>\r\nTo: contact+q1@consultation.example.org\r\n\
+        Subject: Coopération\r\nMessage-ID: <own-word@example.fr>\r\nDate: Tue, 1 Feb 2022 10:00:00 +0000\r\n\
+        Content-Type: text/plain; charset=utf-8\r\n\r\n\
+        La coopération transfrontalière entre villes permet d'accueillir dignement les personnes migrantes.\r\n";
+    ws.cmd()
+        .args(["ingest", "-"])
+        .stdin(own.as_bytes().to_vec())
+        .ok();
+    let search = |query: &str| ws.json(&["search", "--all", "--json", "--", query]);
+    let hits = search("transfrontalière");
+    let ids: Vec<u64> = hits
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![4, 1],
+        "the message's own word first, the paper's after: {hits}"
+    );
+    let from_paper = &hits[1];
+    assert_eq!(
+        from_paper["snippet_file"], "contribution.pdf",
+        "{from_paper}"
+    );
+    let snippet: Vec<char> = from_paper["snippet"]
+        .as_str()
+        .expect("snippet")
+        .chars()
+        .collect();
+    let marked: Vec<String> = from_paper["highlights"]
+        .as_array()
+        .expect("highlights")
+        .iter()
+        .map(|h| {
+            snippet[h[0].as_u64().expect("a") as usize..h[1].as_u64().expect("b") as usize]
+                .iter()
+                .collect()
+        })
+        .collect();
+    assert!(
+        marked
+            .iter()
+            .any(|m| m.to_lowercase().contains("transfrontali")),
+        "{marked:?}"
+    );
+    assert!(hits[0]["snippet_file"].is_null(), "{}", hits[0]);
+    // Narrowed to where the words are.
+    let ids_of = |query: &str| -> Vec<u64> {
+        search(query)
+            .as_array()
+            .expect("hits")
+            .iter()
+            .map(|h| h["id"].as_u64().expect("id"))
+            .collect()
+    };
+    assert_eq!(ids_of("transfrontalière in:attachment"), vec![1]);
+    assert_eq!(ids_of("transfrontalière in:body"), vec![4]);
+    assert_eq!(ids_of("\"hospitalité transfrontalière\""), vec![1]);
+    assert_eq!(ids_of("attachment:contribution"), vec![1]);
+    // in: alone, or both at once, is a clear error.
+    for (query, needle) in [
+        ("in:attachment", "add words"),
+        ("a in:body in:attachment", "use one"),
+    ] {
+        let out = ws.cmd().args(["search", "--all", "--", query]).output();
+        assert_eq!(out.status.code(), Some(1), "{query}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{query}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_page_shows_the_paper_in_its_language_and_the_contributor_is_answered_in_hers() {
+    let ws = Workspace::with_config_text(CONFIG);
+    let mail = std::fs::read(attachment_fixtures().join("note-fr-paper-en.eml")).expect("eml");
+    ws.cmd().args(["ingest", "-"]).stdin(mail).ok();
+    ws.moderate().args(["approve", "1"]).ok();
+    ws.cmd().args(["publish", "--out", "site"]).ok();
+    let page =
+        std::fs::read_to_string(ws.path().join("site/c/index.html")).expect("the space's page");
+    assert!(page.contains(r#"<div class="paper" lang="en">"#), "{page}");
+    assert!(
+        page.contains("<strong>Position paper on fair recruitment</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("This paper addresses GCM objective 6"),
+        "{page}"
+    );
+    // The contribution is English (the paper's), its note French.
+    let shown = ws.json(&["show", "1", "--json"]);
+    assert_eq!(
+        (shown["lang"].as_str(), shown["note_lang"].as_str()),
+        (Some("en"), Some("fr"))
+    );
+    // and she is answered in French, the language she wrote to us in.
+    let outbox = ws.json(&["outbox", "--json"]);
+    let ack = outbox
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .find(|m| m["kind"] == "ack")
+        .expect("an acknowledgement");
+    assert_eq!(ack["lang"], "fr", "{ack}");
 }
