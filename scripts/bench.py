@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--serve-only", action="store_true",
                     help="only the load on hubmail serve, over the data of an earlier run of this N")
+    ap.add_argument("--attachments-only", action="store_true",
+                    help="only the ingest with and without real attachments")
     a = ap.parse_args()
     if a.quick:
         a.n, a.runs = 500, 1
@@ -90,6 +92,13 @@ def main():
                    HUBMAIL_DATA_DIR=os.path.join(work, "hubmail-data"), HUBMAIL_MODERATOR="bench")
         served = bench_serve.measure(HUBMAIL, env, [q["hubmail"] for q in peer_queries()], work, a.quick)
         print(bench_serve.markdown(served))
+        return
+    if a.attachments_only:
+        cfg = os.path.join(work, "bench.toml")
+        os.makedirs(work, exist_ok=True)
+        open(cfg, "w").write('[[space]]\nid = "bench"\ntitle = "Bench"\n')
+        att = attachments_variant(a, work, cfg)
+        print(json.dumps(att, indent=2))
         return
     reset_maildir(corpus)
     raw_bytes = du(os.path.join(corpus, "new"))
@@ -192,6 +201,9 @@ def main():
     mod["approve"] = stats(ts)
     results["moderation_ms"] = mod
 
+    # --- attachments: 5 % real PDF/DOCX of 2-20 pages, beside the same corpus without -----
+    results["attachments"] = attachments_variant(a, work, cfg)
+
     # --- hubmail serve under load (every contribution approved and published) ----------
     results["serve"] = bench_serve.measure(HUBMAIL, env, [q["hubmail"] for q in peer_queries()], work, a.quick)
 
@@ -199,6 +211,31 @@ def main():
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(markdown(results))
+
+
+def attachments_variant(a, work, cfg):
+    """Ingest of the same messages with and without their 5 % of real papers (each read by
+    the extraction worker): messages/s of each and the ratio."""
+    n = min(a.n, 10000)
+    out = {"n": n}
+    for variant in ("none", "real"):
+        corpus = os.path.join(work, f"corpus-{n}-{a.seed}-{variant}")
+        if not os.path.isdir(os.path.join(corpus, "new")):
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-corpus.py"), "--n", str(n), "--seed",
+                            str(a.seed), "--out", corpus, "--attachments", variant], check=True, capture_output=True)
+        data = os.path.join(work, f"hubmail-data-{variant}")
+        env = dict(os.environ, HUBMAIL_CONFIG=cfg, HUBMAIL_DATA_DIR=data, HUBMAIL_MODERATOR="bench")
+        times, stages = [], []
+        for _ in range(a.runs):
+            shutil.rmtree(data, ignore_errors=True)
+            reset_maildir(corpus)
+            t, _, stdout = run([HUBMAIL, "ingest", "--maildir", corpus, "--json", "--timings"], env=env)
+            times.append(t)
+            stages.append(json.loads(stdout)["timings_ms"])
+        out[variant] = {"seconds": stats(times), "msgs_per_s": stats([n / t for t in times]),
+                        "extract_ms": statistics.median(s.get("extract", 0.0) for s in stages)}
+    out["ratio"] = out["real"]["msgs_per_s"]["median"] / out["none"]["msgs_per_s"]["median"]
+    return out
 
 
 def markdown(r):
@@ -232,8 +269,13 @@ def markdown(r):
             f"{med(w['hubmail']):.1f} | {med(w['notmuch']):.1f} | {med(w['mu']):.1f} |"
         )
     m = r["moderation_ms"]
+    att = r["attachments"]
     lines += ["", f"Moderator commands (whole process, median ms): queue --json {med(m['queue']):.1f}, "
               f"show {med(m['show']):.1f}, approve {med(m['approve']):.1f}", "",
+              f"Attachments ({att['n']:,} messages, 5 % with a real PDF or DOCX of 2-20 pages, read by the "
+              f"extraction worker): {med(att['real']['msgs_per_s']):.0f} msg/s beside {med(att['none']['msgs_per_s']):.0f} "
+              f"msg/s without them ({att['ratio']:.2f}x; extraction {att['real']['extract_ms'] / 1000:.1f} s of the "
+              f"preparing threads' time)", "",
               bench_serve.markdown(r["serve"])]
     return "\n".join(lines)
 

@@ -3,7 +3,8 @@
 
 Bodies are 80-600 words of English, French or Spanish text built from sentence banks
 about migration policy (real language, not lorem ipsum). About 30% are
-multipart/alternative, 5% carry an attachment, 20% are replies with quoted text; charsets
+multipart/alternative, 5% carry an attachment (--attachments: fake, real PDF/DOCX, or
+none), 20% are replies with quoted text; charsets
 utf-8 and iso-8859-1, transfer encodings quoted-printable, base64 and 8bit; sender names
 with accents are RFC 2047 encoded.
 
@@ -137,7 +138,43 @@ def body_text(rng, lang, words):
     return "\n\n".join(out)
 
 
-def make(rng, i, base_date):
+_DOCS = None
+
+
+def documents():
+    """scripts/gen-attachments.py, for its PDF and DOCX writers."""
+    global _DOCS
+    if _DOCS is None:
+        import importlib.util
+        here = os.path.dirname(os.path.abspath(__file__))
+        spec = importlib.util.spec_from_file_location("attachments", os.path.join(here, "gen-attachments.py"))
+        _DOCS = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_DOCS)
+    return _DOCS
+
+
+def real_paper(rng, lang, i, scratch):
+    """A PDF or DOCX of 2-20 pages of the language's sentences: (bytes, subtype, name)."""
+    docs = documents()
+    pages = rng.randint(2, 20)
+    heading = rng.choice(SUBJECTS[lang]).format(q=rng.randint(1, 3))
+    path = os.path.join(scratch, f"paper-{i}")
+    if rng.random() < 0.5:
+        lines = [[heading, ""] + sum((docs.wrap(body_text(rng, lang, 60)) + [""] for _ in range(6)), [])[:50]
+                 for _ in range(pages)]
+        docs.write_pdf(path, lines, title=heading)
+        subtype, name = "pdf", f"position-paper-{i}.pdf"
+    else:
+        paras = [body_text(rng, lang, 60) for _ in range(pages * 6)]
+        docs.docx(path, heading, paras, title=heading)
+        subtype, name = "vnd.openxmlformats-officedocument.wordprocessingml.document", f"position-paper-{i}.docx"
+    with open(path, "rb") as f:
+        data = f.read()
+    os.remove(path)
+    return data, subtype, name
+
+
+def make(rng, i, base_date, attachments="fake", scratch=None):
     lang = rng.choice(["en", "fr", "es"])
     first, last = rng.choice(FIRST[lang]), rng.choice(LAST)
     org = rng.choice(ORGS)
@@ -165,12 +202,17 @@ def make(rng, i, base_date):
         msg.attach(text_part(text))
         html = "<html><body>" + "".join(f"<p>{p}</p>" for p in text.split("\n\n")) + "</body></html>"
         msg.attach(text_part(html, "html"))
-    elif kind < 0.35:
+    elif kind < 0.35 and attachments != "none":
         msg = MIMEMultipart("mixed")
         msg.attach(text_part(text))
-        payload = bytes(rng.getrandbits(8) for _ in range(rng.randint(2000, 20000)))
-        att = MIMEApplication(b"%PDF-1.4\n" + payload, "pdf")
-        att.add_header("Content-Disposition", "attachment", filename=f"position-paper-{i}.pdf")
+        if attachments == "real":
+            # Its own generator: the messages stay those of --attachments none.
+            data, subtype, name = real_paper(random.Random(i), lang, i, scratch)
+        else:
+            payload = bytes(rng.getrandbits(8) for _ in range(rng.randint(2000, 20000)))
+            data, subtype, name = b"%PDF-1.4\n" + payload, "pdf", f"position-paper-{i}.pdf"
+        att = MIMEApplication(data, subtype)
+        att.add_header("Content-Disposition", "attachment", filename=name)
         msg.attach(att)
     else:
         msg = text_part(text)
@@ -188,6 +230,9 @@ def main():
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--attachments", choices=["fake", "real", "none"], default="fake",
+                    help="the 5%% with an attachment: random bytes behind a PDF header (fake), a real "
+                         "PDF or DOCX of 2-20 pages (real), or no attachment at all (none)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     random.seed(a.seed)  # the email package draws MIME boundaries from the global generator
@@ -196,7 +241,7 @@ def main():
     base = datetime.datetime(2022, 1, 3, 8, 0, tzinfo=datetime.timezone.utc)
     total = 0
     for i in range(a.n):
-        data = make(rng, i, base)
+        data = make(rng, i, base, a.attachments, a.out)
         total += len(data)
         with open(os.path.join(a.out, "new", f"{1641196800 + i}.{i}.bench"), "wb") as f:
             f.write(data)

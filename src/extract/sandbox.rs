@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Extraction, Kind};
 use crate::config::Limits;
@@ -85,33 +85,30 @@ pub(super) fn run(
         }
         err
     });
-    let started = Instant::now();
-    let mut pause = Duration::from_millis(2);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() >= timeout => break None,
-            Ok(None) => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            Err(e) => return Err(format!("waiting for the extraction worker: {e}")),
-        }
-    };
+    // A thread waits for the worker, so its end is noticed at once; this one waits for
+    // that thread only as long as the time limit.
+    let (ended, end) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let status = child.wait();
+        let _ = ended.send(());
+        status
+    });
+    let in_time = end.recv_timeout(timeout).is_ok();
     // The worker and whatever it started (pdftotext) go together.
     if let Some(pid) = rustix::process::Pid::from_raw(group as i32) {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
-    let status = match status {
-        Some(status) => status,
-        None => {
-            let _ = child.wait();
-            return Err(format!(
-                "reading it took longer than {} s ([limits] extract_seconds)",
-                timeout.as_secs()
-            ));
-        }
+    let status = match waiter.join() {
+        Ok(Ok(status)) => status,
+        Ok(Err(e)) => return Err(format!("waiting for the extraction worker: {e}")),
+        Err(_) => return Err("waiting for the extraction worker failed".into()),
     };
+    if !in_time {
+        return Err(format!(
+            "reading it took longer than {} s ([limits] extract_seconds)",
+            timeout.as_secs()
+        ));
+    }
     let _ = writer.join();
     let out = reader.join().unwrap_or_default();
     let err = errors.join().unwrap_or_default();
