@@ -83,23 +83,23 @@ def main():
     if a.quick:
         a.n, a.runs = 500, 1
     work = os.path.join(ROOT, "target/bench")
-    corpus = os.path.join(work, f"corpus-{a.n}-{a.seed}")
-    if not os.path.isdir(os.path.join(corpus, "new")):
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-corpus.py"), "--n", str(a.n),
-                        "--seed", str(a.seed), "--out", corpus], check=True)
+    os.makedirs(work, exist_ok=True)
+    cfg = os.path.join(work, "bench.toml")
+    # The default batch size (500): batches of 1000 were no faster and held 40-50 MB more.
+    open(cfg, "w").write('[[space]]\nid = "bench"\ntitle = "Bench"\n')
     if a.serve_only:
-        env = dict(os.environ, HUBMAIL_CONFIG=os.path.join(work, "bench.toml"),
-                   HUBMAIL_DATA_DIR=os.path.join(work, "hubmail-data"), HUBMAIL_MODERATOR="bench")
+        env = dict(os.environ, HUBMAIL_CONFIG=cfg, HUBMAIL_DATA_DIR=os.path.join(work, "hubmail-data"),
+                   HUBMAIL_MODERATOR="bench")
         served = bench_serve.measure(HUBMAIL, env, [q["hubmail"] for q in peer_queries()], work, a.quick)
         print(bench_serve.markdown(served))
         return
     if a.attachments_only:
-        cfg = os.path.join(work, "bench.toml")
-        os.makedirs(work, exist_ok=True)
-        open(cfg, "w").write('[[space]]\nid = "bench"\ntitle = "Bench"\n')
-        att = attachments_variant(a, work, cfg)
-        print(json.dumps(att, indent=2))
+        print(json.dumps(attachments_variant(a, work, cfg), indent=2))
         return
+    corpus = os.path.join(work, f"corpus-{a.n}-{a.seed}")
+    if not os.path.isdir(os.path.join(corpus, "new")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-corpus.py"), "--n", str(a.n),
+                        "--seed", str(a.seed), "--out", corpus], check=True)
     reset_maildir(corpus)
     raw_bytes = du(os.path.join(corpus, "new"))
     results = {"n": a.n, "seed": a.seed, "runs": a.runs, "raw_mb": raw_bytes / 1e6,
@@ -107,9 +107,6 @@ def main():
 
     # --- ingest: hubmail, end to end and durable --------------------------------------
     data = os.path.join(work, "hubmail-data")
-    cfg = os.path.join(work, "bench.toml")
-    # The default batch size (500): batches of 1000 were no faster and held 40-50 MB more.
-    open(cfg, "w").write('[[space]]\nid = "bench"\ntitle = "Bench"\n')
     env = dict(os.environ, HUBMAIL_CONFIG=cfg, HUBMAIL_DATA_DIR=data, HUBMAIL_MODERATOR="bench")
     times, rss, stages = [], [], []
     for _ in range(a.runs):

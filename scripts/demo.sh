@@ -11,6 +11,20 @@ cd "$(dirname "$0")/.."
 data="${HUBMAIL_DATA_DIR:-hubmail-data}"
 maildir="$data/demo-maildir"
 
+# The readers of attached PDFs and RTF files (Debian packages); without them an
+# attachment's outcome says which one is missing, and the rest works.
+need=()
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+command -v unrtf >/dev/null 2>&1 || need+=(unrtf)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "note: attachments need ${need[*]} (apt-get install ${need[*]}); going on without" >&2
+  fi
+fi
+
 cargo build --quiet --locked
 hubmail=target/debug/hubmail
 

@@ -144,6 +144,29 @@ pub fn run_worker(kind: Kind, limits: &Limits) -> Extraction {
     extraction
 }
 
+/// What a reader got, before [`finish`] counts the characters, applies the character
+/// limit and tells extracted from empty.
+fn read(
+    kind: Kind,
+    pages: Option<u32>,
+    truncated: Option<String>,
+    title: Option<String>,
+    text: String,
+) -> Extraction {
+    Extraction {
+        title,
+        text,
+        ..Extraction::of(
+            Some(kind),
+            Outcome::Extracted {
+                pages,
+                chars: 0,
+                truncated,
+            },
+        )
+    }
+}
+
 /// Cuts the text at the character limit, tidies its lines, and decides between extracted
 /// and empty by what is left.
 fn finish(extraction: &mut Extraction, limits: &Limits) {

@@ -112,18 +112,7 @@ pub(super) fn extract(kind: Kind, bytes: &[u8], limits: &Limits) -> Extraction {
         _ => None,
     }
     .or_else(|| text.heading.take());
-    Extraction {
-        title,
-        text: std::mem::take(&mut text.body),
-        ..Extraction::of(
-            Some(kind),
-            Outcome::Extracted {
-                pages: None,
-                chars: 0,
-                truncated: None,
-            },
-        )
-    }
+    super::read(kind, None, None, title, text.body)
 }
 
 struct Text {

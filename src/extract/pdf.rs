@@ -125,16 +125,5 @@ fn extract_in(dir: &Path, bytes: &[u8], limits: &Limits) -> Extraction {
     let truncated = pages
         .filter(|p| *p > last)
         .map(|p| format!("the first {last} of {p} pages read ([limits] extract_max_pages)"));
-    Extraction {
-        title,
-        text,
-        ..Extraction::of(
-            Some(Kind::Pdf),
-            Outcome::Extracted {
-                pages,
-                chars: 0,
-                truncated,
-            },
-        )
-    }
+    super::read(Kind::Pdf, pages, truncated, title, text)
 }

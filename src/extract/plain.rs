@@ -6,21 +6,6 @@ use std::process::{Command, Stdio};
 use super::{Extraction, Kind, Outcome};
 use crate::config::Limits;
 
-fn extracted(kind: Kind, text: String, title: Option<String>) -> Extraction {
-    Extraction {
-        title,
-        text,
-        ..Extraction::of(
-            Some(kind),
-            Outcome::Extracted {
-                pages: None,
-                chars: 0,
-                truncated: None,
-            },
-        )
-    }
-}
-
 /// Bytes as text: UTF-8 (with or without a byte-order mark), UTF-16 with one, else
 /// Windows-1252, which every byte decodes in.
 fn decode(bytes: &[u8]) -> String {
@@ -33,13 +18,13 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 pub(super) fn text(bytes: &[u8]) -> Extraction {
-    extracted(Kind::Text, decode(bytes), None)
+    super::read(Kind::Text, None, None, None, decode(bytes))
 }
 
 pub(super) fn html(bytes: &[u8]) -> Extraction {
     let source = decode(bytes);
     match crate::parse::html_to_text(&source) {
-        Ok(text) => extracted(Kind::Html, text, None),
+        Ok(text) => super::read(Kind::Html, None, None, None, text),
         Err(e) => Extraction::of(
             Some(Kind::Html),
             Outcome::Failed {
@@ -90,5 +75,5 @@ pub(super) fn rtf(bytes: &[u8], limits: &Limits) -> Extraction {
     if text.trim().is_empty() && !bytes.is_empty() && !out.is_empty() {
         return Extraction::of(Some(Kind::Rtf), Outcome::Empty { pages: None });
     }
-    extracted(Kind::Rtf, text, None)
+    super::read(Kind::Rtf, None, None, None, text)
 }

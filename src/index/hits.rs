@@ -40,23 +40,9 @@ impl SearchIndex {
                 "es" => f.body[2],
                 _ => f.body[3],
             };
-            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(body_field) {
-                let mut has_terms = false;
-                query.query_terms(&mut |term, _| has_terms |= term.field() == body_field);
-                slot.insert(if has_terms {
-                    let mut generator = SnippetGenerator::create(searcher, query, body_field)
-                        .map_err(super::index_err)?;
-                    generator.set_max_num_chars(220);
-                    Some(generator)
-                } else {
-                    None
-                });
-            }
             let head = text(f.excerpt).unwrap_or_default();
             let mut snippet_file = None;
-            let mut snippet = generators
-                .get(&body_field)
-                .and_then(Option::as_ref)
+            let mut snippet = generator_for(&mut generators, searcher, query, body_field)?
                 .map(|g| g.snippet(&head))
                 .filter(|s| !s.fragment().is_empty());
             // No match in the message's own text: one in an attached paper, said so.
@@ -70,24 +56,9 @@ impl SearchIndex {
                     .filter_map(|v| v.as_str())
                     .collect();
                 'papers: for paper_field in f.paper {
-                    let generator = match generators.entry(paper_field) {
-                        std::collections::hash_map::Entry::Occupied(g) => g.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(slot) => {
-                            let mut has_terms = false;
-                            query.query_terms(&mut |term, _| {
-                                has_terms |= term.field() == paper_field
-                            });
-                            slot.insert(if has_terms {
-                                let mut g = SnippetGenerator::create(searcher, query, paper_field)
-                                    .map_err(super::index_err)?;
-                                g.set_max_num_chars(220);
-                                Some(g)
-                            } else {
-                                None
-                            })
-                        }
-                    };
-                    let Some(generator) = generator.as_ref() else {
+                    let Some(generator) =
+                        generator_for(&mut generators, searcher, query, paper_field)?
+                    else {
                         continue;
                     };
                     for (name, paper) in names.iter().zip(&texts) {
@@ -144,4 +115,27 @@ impl SearchIndex {
         }
         Ok(hits)
     }
+}
+
+/// The snippet generator for `field`, made once per page of hits; none when the query has
+/// no word for that field (a filter-only query, or words of another field).
+fn generator_for<'g>(
+    generators: &'g mut HashMap<Field, Option<SnippetGenerator>>,
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: Field,
+) -> Result<Option<&'g SnippetGenerator>> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(field) {
+        let mut has_terms = false;
+        query.query_terms(&mut |term, _| has_terms |= term.field() == field);
+        slot.insert(if has_terms {
+            let mut generator =
+                SnippetGenerator::create(searcher, query, field).map_err(super::index_err)?;
+            generator.set_max_num_chars(220);
+            Some(generator)
+        } else {
+            None
+        });
+    }
+    Ok(generators.get(&field).and_then(Option::as_ref))
 }
