@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 
 # From Debian: the TLS stack's build dependencies (OpenSSL through native-tls), the
 # headless Chromium the publication and server tests load pages in, Node.js to drive it,
-# and the readers of PDF and RTF attachments (poppler's pdftotext, unrtf).
+# the readers of PDF and RTF attachments (poppler's pdftotext, unrtf), and the XLSX
+# reader the export's tests open workbooks with (openpyxl, in Debian's Python).
 need=()
 dpkg -s libssl-dev pkg-config >/dev/null 2>&1 || need+=(libssl-dev pkg-config)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v unrtf >/dev/null 2>&1 || need+=(unrtf)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+/usr/bin/python3 -c 'import openpyxl' >/dev/null 2>&1 || need+=(python3 python3-openpyxl)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null

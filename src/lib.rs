@@ -22,6 +22,7 @@ pub mod config;
 pub mod crashpoint;
 pub mod decision;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod forget;
 pub mod index;

@@ -11,6 +11,7 @@ mod backup;
 mod check;
 mod decide;
 mod edit;
+mod export;
 mod extract_worker;
 mod forget;
 mod ingest;
@@ -90,6 +91,7 @@ enum Command {
     Review(review::Review),
     Search(search::Search),
     Publish(publish::Publish),
+    Export(export::Export),
     Serve(serve::Serve),
     Sender(sender::Sender),
     Log(log::Log),
@@ -298,6 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review(cmd) => cmd.execute(&ctx),
         Command::Search(cmd) => cmd.execute(&ctx),
         Command::Publish(cmd) => cmd.execute(&ctx),
+        Command::Export(cmd) => cmd.execute(&ctx),
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
         Command::Outbox(cmd) => cmd.execute(&ctx),

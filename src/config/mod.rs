@@ -475,6 +475,14 @@ impl Config {
         self.spaces.iter().find(|s| s.id == id)
     }
 
+    /// The space whose page shows a submission routed to `question`: its own, else (no
+    /// question, or a space no longer configured) the default space.
+    pub fn space_showing(&self, question: Option<&crate::model::QuestionRef>) -> &Space {
+        question
+            .and_then(|q| self.space(&q.space))
+            .unwrap_or_else(|| self.default_space())
+    }
+
     /// The configuration with the questions moderators added (`hubmail question add`,
     /// kept in the store) in their spaces, in number order; itself when there are none.
     /// A question whose space left the config is left out.

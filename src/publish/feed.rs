@@ -19,7 +19,9 @@ fn when(s: &Submission) -> FixedDateTime {
     FixedDateTime::parse_from_rfc3339(&s.date().to_string()).unwrap_or_else(|_| epoch())
 }
 
-fn base(config: &Config) -> Option<String> {
+/// The site's public address without a trailing slash: `[publish] base_url`, else
+/// `[notify] base_url`.
+pub fn base(config: &Config) -> Option<String> {
     config
         .publish
         .base_url

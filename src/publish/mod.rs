@@ -10,11 +10,12 @@
 
 mod data;
 mod feed;
-mod labels;
+pub(crate) mod labels;
 mod letter;
 mod site;
-pub use site::url_segment;
+pub use site::{contribution_link, url_segment};
 mod space_page;
+pub use space_page::{heading, published_text};
 pub mod text;
 
 use std::path::{Path, PathBuf};
@@ -60,14 +61,7 @@ fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a
     for space in &config.spaces {
         let mine: Vec<&Submission> = approved
             .iter()
-            .filter(|s| match &s.question {
-                Some(q) => {
-                    q.space == space.id
-                        || (space.id == config.default_space().id
-                            && config.space(&q.space).is_none())
-                }
-                None => space.id == config.default_space().id,
-            })
+            .filter(|s| config.space_showing(s.question.as_ref()).id == space.id)
             .collect();
         let mut numbers: Vec<Option<u32>> =
             space.questions.iter().map(|q| Some(q.number)).collect();

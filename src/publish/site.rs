@@ -147,6 +147,22 @@ pub fn index(config: &Config, pages: &[SpacePage<'_>], at: Place) -> String {
     layout(at, l.spaces, &alternates, footer, body)
 }
 
+/// Where a published contribution is seen: its card on its space's page in its language
+/// (else the space's first), absolute with the site's base address, else relative to the
+/// site's root.
+pub fn contribution_link(config: &Config, s: &Submission) -> String {
+    let space = config.space_showing(s.question.as_ref());
+    let lang = s
+        .lang
+        .filter(|l| space.languages().contains(l))
+        .unwrap_or_else(|| space.first_lang());
+    let path = format!("{}#contribution-{}", space_path(&space.id, lang), s.id);
+    match super::feed::base(config) {
+        Some(base) => format!("{base}/{path}"),
+        None => path,
+    }
+}
+
 /// Where an attachment is published, relative to the site root.
 pub fn attachment_path(space: &str, s: &Submission, name: &str) -> String {
     format!(

@@ -220,6 +220,10 @@ fn the_boundaries_the_map_promises_hold() {
     for krate in ["zip", "quick_xml"] {
         only_in(krate, &["extract"]);
     }
+    // The file formats of the exports are written in export/ alone.
+    for krate in ["csv", "rust_xlsxwriter"] {
+        only_in(krate, &["export"]);
+    }
     let index = &map["index"];
     assert!(
         !index.uses.contains("store"),

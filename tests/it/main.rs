@@ -9,6 +9,7 @@ mod compression;
 mod concurrency;
 mod crash;
 mod disk_full;
+mod export;
 mod forget;
 mod format;
 mod fuzz_regressions;
