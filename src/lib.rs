@@ -36,6 +36,7 @@ pub mod notify;
 pub mod parse;
 pub mod policy;
 pub mod publish;
+pub mod report;
 pub mod retry;
 pub mod route;
 pub mod serve;

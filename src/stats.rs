@@ -93,7 +93,8 @@ pub fn report(store: &Store, only: Option<Option<StakeholderType>>) -> Result<Re
     Ok(r)
 }
 
-fn median(values: &mut [f64]) -> Option<f64> {
+/// The median of `values` (sorted in place); none of none.
+pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {

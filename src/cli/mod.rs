@@ -26,6 +26,7 @@ mod queue;
 mod reindex;
 mod reject;
 mod reopen;
+mod report;
 mod review;
 mod search;
 mod sender;
@@ -92,6 +93,7 @@ enum Command {
     Search(search::Search),
     Publish(publish::Publish),
     Export(export::Export),
+    Report(report::Report),
     Serve(serve::Serve),
     Sender(sender::Sender),
     Log(log::Log),
@@ -301,6 +303,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(cmd) => cmd.execute(&ctx),
         Command::Publish(cmd) => cmd.execute(&ctx),
         Command::Export(cmd) => cmd.execute(&ctx),
+        Command::Report(cmd) => cmd.execute(&ctx),
         Command::Sender(cmd) => cmd.execute(&ctx),
         Command::Log(cmd) => cmd.execute(&ctx),
         Command::Outbox(cmd) => cmd.execute(&ctx),

@@ -348,12 +348,7 @@ fn runs<'a, K: PartialEq>(rows: &[&'a Row], key: impl Fn(&Row) -> K) -> Vec<Run<
 
 /// The label of a stakeholder type as the export's readers see it, in `lang`.
 fn type_label(kind: Option<StakeholderType>, lang: Lang) -> &'static str {
-    kind.map_or(
-        match lang {
-            Lang::En => "Type not known",
-            Lang::Fr => "Type inconnu",
-            Lang::Es => "Tipo desconocido",
-        },
-        |t| t.label(lang),
-    )
+    kind.map_or(crate::report::Words::of(lang).type_unknown, |t| {
+        t.label(lang)
+    })
 }

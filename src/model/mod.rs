@@ -586,6 +586,7 @@ impl Submission {
 
 mod attachment;
 mod dates;
+mod lang_names;
 mod records;
 mod stakeholder;
 

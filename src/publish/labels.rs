@@ -130,17 +130,7 @@ impl Labels {
 
     /// A language's name in this page's language ("French", « français », "francés").
     pub fn language_name(&self, of: Lang) -> &'static str {
-        match (self.lang, of) {
-            (Lang::En, Lang::En) => "English",
-            (Lang::En, Lang::Fr) => "French",
-            (Lang::En, Lang::Es) => "Spanish",
-            (Lang::Fr, Lang::En) => "anglais",
-            (Lang::Fr, Lang::Fr) => "français",
-            (Lang::Fr, Lang::Es) => "espagnol",
-            (Lang::Es, Lang::En) => "inglés",
-            (Lang::Es, Lang::Fr) => "francés",
-            (Lang::Es, Lang::Es) => "español",
-        }
+        of.name_in(self.lang)
     }
 
     /// A language's name as its speakers write it, for the language switcher.

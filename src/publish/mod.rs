@@ -10,6 +10,7 @@
 
 mod data;
 mod feed;
+mod figures_page;
 pub(crate) mod labels;
 mod letter;
 mod site;
@@ -150,7 +151,8 @@ fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Resu
         }
         std::fs::write(&path, bytes).map_err(|e| Error::io("writing", &path, e))
     };
-    write("style.css", site::STYLE.as_bytes())?;
+    let style = format!("{}{}", site::STYLE, crate::report::page::FIGURE_STYLE);
+    write("style.css", style.as_bytes())?;
     let root_lang = config.default_space().first_lang();
     let root = site::Place {
         lang: root_lang,
@@ -171,6 +173,10 @@ fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Resu
             write(
                 &site::space_path(id, lang),
                 space_page::render(config, page, at).as_bytes(),
+            )?;
+            write(
+                &figures_page::path(id, lang),
+                figures_page::render(config, page, at)?.as_bytes(),
             )?;
         }
         // The space's first language also at SPACE/, where pages were before languages.

@@ -125,7 +125,10 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
             @if !space.moderators.is_empty() {
                 p class="meta" { (moderators) (l.colon) (space.moderators.join(", ")) }
             }
-            p class="meta" { a href=(feed) { (l.feed) } " · " a href=(data) { (l.data) } }
+            p class="meta" {
+                a href=(feed) { (l.feed) } " · " a href=(data) { (l.data) } " · "
+                a href=(at.to(&super::figures_page::path(&space.id, at.lang))) { (crate::report::Words::of(at.lang).title) }
+            }
             // Answered by `hubmail serve` (a static copy of the site has no search).
             form method="get" action=(at.to(&format!("{}/{}/search", at.lang.code(), space.id))) role="search" class="search" {
                 input type="search" name="q" maxlength="1000" aria-label=(l.search);

@@ -224,6 +224,8 @@ fn the_boundaries_the_map_promises_hold() {
     for krate in ["csv", "rust_xlsxwriter"] {
         only_in(krate, &["export"]);
     }
+    // Charts are drawn in report/ alone.
+    only_in("plotters", &["report"]);
     let index = &map["index"];
     assert!(
         !index.uses.contains("store"),

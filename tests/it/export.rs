@@ -28,7 +28,7 @@ Write to me at jane.whitfield@bristol.example.gov.uk for the full report.\r\n";
 
 /// The fixtures and the tricky contribution ingested; every pending one approved but
 /// the Spanish fixture 03, which is rejected.
-fn moderated() -> Workspace {
+pub fn moderated() -> Workspace {
     let ws = Workspace::with_fixture_config();
     ws.ingest_fixtures();
     ws.cmd()
@@ -60,7 +60,7 @@ fn ids(v: &Value) -> Vec<u64> {
 }
 
 /// The approved contributions as the store lists them, by id.
-fn approved(ws: &Workspace) -> BTreeMap<u64, Value> {
+pub fn approved(ws: &Workspace) -> BTreeMap<u64, Value> {
     ws.json(&["queue", "--state", "approved", "--json", "--limit", "0"])
         .as_array()
         .expect("array")

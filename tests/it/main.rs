@@ -22,6 +22,7 @@ mod pipe;
 mod publish;
 mod questions;
 mod races;
+mod report;
 mod review;
 mod routing;
 mod search;

@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::util::{Workspace, repo};
+use crate::util::{Workspace, chromium, repo};
 
 const CONFIG: &str = r#"
 [hub]
@@ -354,26 +353,6 @@ fn base64_encode(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-fn chromium(args: &[&str]) -> std::process::Output {
-    let profile = tempfile::tempdir().expect("profile dir");
-    Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(args)
-        .output()
-        .expect("chromium is installed (scripts/test.sh installs Debian's chromium)")
 }
 
 #[test]

@@ -258,3 +258,24 @@ pub fn assert_crashed_at(out: &Output, point: &str) {
         "{point}: the abort was not the crash point's\n{stderr}"
     );
 }
+
+/// Headless Chromium run with `args`, with a profile of its own.
+pub fn chromium(args: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().expect("profile dir");
+    Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .expect("chromium is installed (scripts/test.sh installs Debian's chromium)")
+}
