@@ -15,6 +15,7 @@
 
 pub mod attachments;
 pub mod author;
+pub mod campaign;
 pub mod check;
 pub mod classify;
 pub mod clock;

@@ -14,8 +14,11 @@ use super::{Context, decide, output};
 #[derive(Debug, Args)]
 pub struct Approve {
     /// The submissions' ids.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "group")]
     ids: Vec<u64>,
+    /// Approve every pending letter of a campaign (as listed by 'hubmail queue --group').
+    #[arg(long, value_name = "G", conflicts_with = "ids")]
+    group: Option<String>,
     /// Also trust each sender's address from now on (their mail is still held, flagged
     /// `trusted`).
     #[arg(long)]
@@ -30,9 +33,12 @@ pub struct Approve {
 
 impl Approve {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        let (code, approved) = decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
-            Ok(Action::Approve)
-        })?;
+        let ids = match &self.group {
+            Some(name) => super::campaigns::pending_members(ctx, name)?,
+            None => self.ids.clone(),
+        };
+        let (code, approved) =
+            decide::run_many(ctx, &ids, self.dry_run, self.json, |_| Ok(Action::Approve))?;
         if self.trust_sender && !self.dry_run {
             let session = ctx.session()?;
             let trusted =

@@ -8,6 +8,7 @@ mod approve;
 mod assign;
 mod attachment;
 mod backup;
+mod campaigns;
 mod check;
 mod decide;
 mod edit;

@@ -45,6 +45,10 @@ pub struct Queue {
     /// Skip this many first (the next page: --offset 50).
     #[arg(long, default_value_t = 0, value_name = "N")]
     offset: usize,
+    /// List campaigns instead: texts sent, nearly the same, by several senders
+    /// ([campaigns] similarity, min_senders), among the submissions in --state.
+    #[arg(long)]
+    group: bool,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
@@ -178,6 +182,14 @@ impl Filter {
 
 impl Queue {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        if self.group {
+            let states: Vec<State> = match self.state.only() {
+                Some(state) => vec![state],
+                None => vec![State::Pending, State::Approved, State::Rejected],
+            };
+            super::campaigns::list(ctx, &states, self.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let flag = match &self.flag {
             Some(name) => Some(FlagKind::parse(name).ok_or_else(|| {
                 anyhow::anyhow!(

@@ -16,7 +16,12 @@ use super::{Context, output};
 #[derive(Debug, Args)]
 pub struct Show {
     /// The submission's id (as listed by 'hubmail queue').
-    id: u64,
+    #[arg(required_unless_present = "group")]
+    id: Option<u64>,
+    /// Show a campaign instead (as listed by 'hubmail queue --group'): its text, every
+    /// sender and what each changed.
+    #[arg(long, value_name = "G", conflicts_with_all = ["id", "raw", "revisions", "attachment", "quoted"])]
+    group: Option<String>,
     /// Print as JSON.
     #[arg(long, conflicts_with = "raw")]
     json: bool,
@@ -37,8 +42,12 @@ pub struct Show {
 
 impl Show {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        if let Some(name) = &self.group {
+            super::campaigns::show(ctx, name, self.json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let session = ctx.session()?;
-        let id = SubmissionId(self.id);
+        let id = SubmissionId(self.id.unwrap_or_default());
         let submission = session.store.get(id)?;
         if self.raw {
             let raw = session.store.raw(id)?;

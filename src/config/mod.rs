@@ -61,6 +61,9 @@ pub struct Config {
     /// How stakeholder types are inferred: the consultation's rules, then the shipped ones.
     #[serde(default)]
     pub stakeholders: crate::stakeholder::Rules,
+    /// When texts from many senders are one campaign.
+    #[serde(default)]
+    pub campaigns: crate::campaign::CampaignConfig,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,

@@ -3,6 +3,7 @@
 //! text. Everything from mail is escaped, so a contribution cannot add headings, links,
 //! images or HTML to the dossier.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{Row, type_label};
@@ -31,6 +32,14 @@ pub(super) fn markdown(config: &Config, rows: &[Row]) -> String {
                 (None, _) => l.general.to_string(),
             };
             let _ = writeln!(out, "## {heading}\n\n{}\n", count(&l, &list));
+            // A campaign is read once: under its first letter, who else sent it.
+            let mut campaigns: HashMap<&str, Vec<&Row>> = HashMap::new();
+            for r in &list {
+                if let Some(g) = r.campaign.as_deref() {
+                    campaigns.entry(g).or_default().push(r);
+                }
+            }
+            let mut printed: Vec<&str> = Vec::new();
             let types = StakeholderType::ALL.iter().copied().map(Some).chain([None]);
             for kind in types {
                 let of_kind: Vec<&&Row> =
@@ -40,7 +49,15 @@ pub(super) fn markdown(config: &Config, rows: &[Row]) -> String {
                 }
                 let _ = writeln!(out, "### {} ({})\n", type_label(kind, lang), of_kind.len());
                 for r in of_kind {
-                    contribution(&mut out, &l, r);
+                    match r.campaign.as_deref() {
+                        Some(g) if printed.contains(&g) => continue,
+                        Some(g) => {
+                            printed.push(g);
+                            contribution(&mut out, &l, r);
+                            also_sent_by(&mut out, lang, g, &campaigns[g]);
+                        }
+                        None => contribution(&mut out, &l, r),
+                    }
                 }
             }
         }
@@ -64,6 +81,31 @@ fn count(l: &Labels, rows: &[&Row]) -> String {
         .filter(|(_, n)| *n > 0)
         .collect();
     l.count(&by_lang)
+}
+
+/// "Sent by 71 contributors (campaign G12): A (Org), B, …" after a campaign's first letter.
+fn also_sent_by(out: &mut String, lang: Lang, campaign: &str, letters: &[&Row]) {
+    let names: Vec<String> = letters
+        .iter()
+        .map(|r| match &r.affiliation {
+            Some(a) => format!("{} ({})", escape(&r.author), escape(a)),
+            None => escape(&r.author),
+        })
+        .collect();
+    let words = match lang {
+        Lang::En => ("Sent by", "contributors", "campaign"),
+        Lang::Fr => ("Envoyée par", "contributeurs", "campagne"),
+        Lang::Es => ("Enviada por", "contribuyentes", "campaña"),
+    };
+    let _ = writeln!(
+        out,
+        "*{} {} {} ({} {campaign}):* {}\n",
+        words.0,
+        letters.len(),
+        words.1,
+        words.2,
+        names.join(", ")
+    );
 }
 
 fn contribution(out: &mut String, l: &Labels, r: &Row) {

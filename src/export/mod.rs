@@ -145,6 +145,8 @@ pub struct Row {
     pub in_reply_to: Option<u64>,
     /// Where it is published (approved contributions only).
     pub link: Option<String>,
+    /// The campaign it belongs to (`G12`: the same text from many senders), if any.
+    pub campaign: Option<String>,
     /// Moderators only: the sender's address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -195,6 +197,7 @@ impl Row {
             in_reply_to: s.parent.map(|p| p.0),
             link: (s.state == State::Approved)
                 .then(|| crate::publish::contribution_link(config, s)),
+            campaign: None,
             address: (!public).then(|| s.author.address.clone()),
             state: (!public).then(|| s.state.as_str()),
             decision: (!public)
@@ -254,11 +257,31 @@ pub fn rows(store: &Store, config: &Config, selection: &Selection) -> Result<Vec
         )));
     }
     let config = &*config.with_added_questions(&store.added_questions()?);
-    let mut out = Vec::new();
+    let mut contributions = Vec::new();
     for s in store.submissions() {
         let s = s?;
-        if selection.admits(config, &s) {
-            out.push((s.date(), Row::new(config, &s, selection.audience)));
+        if matches!(s.state, State::Pending | State::Approved | State::Rejected) {
+            contributions.push(s);
+        }
+    }
+    // Campaigns are found among every contribution, so that a row says so even when the
+    // selection holds one letter of it.
+    let texts: Vec<crate::campaign::Text<'_>> = contributions
+        .iter()
+        .map(crate::campaign::Text::of)
+        .collect();
+    let mut campaign_of = std::collections::HashMap::new();
+    for c in crate::campaign::campaigns(&texts, &config.campaigns) {
+        for id in &c.members {
+            campaign_of.insert(*id, c.id.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for s in &contributions {
+        if selection.admits(config, s) {
+            let mut row = Row::new(config, s, selection.audience);
+            row.campaign = campaign_of.get(&s.id).cloned();
+            out.push((s.date(), row));
         }
     }
     let space_order = |id: &str| config.spaces.iter().position(|s| s.id == id);

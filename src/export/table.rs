@@ -37,7 +37,7 @@ impl Cell {
     }
 }
 
-const PUBLIC: [Column; 17] = [
+const PUBLIC: [Column; 18] = [
     col("id", 7.0),
     col("space", 12.0),
     col("question", 9.0),
@@ -55,6 +55,7 @@ const PUBLIC: [Column; 17] = [
     col("attachments", 30.0),
     col("in_reply_to", 10.0),
     col("link", 40.0),
+    col("campaign", 10.0),
 ];
 
 const MODERATORS: [Column; 3] = [
@@ -121,6 +122,7 @@ pub(super) fn cells(r: &Row, audience: Audience) -> Vec<Cell> {
         ),
         r.in_reply_to.map_or(Cell::Empty, Cell::Number),
         Cell::text(r.link.as_deref()),
+        Cell::text(r.campaign.as_deref()),
     ];
     if audience == Audience::Moderators {
         out.extend([

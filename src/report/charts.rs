@@ -32,7 +32,7 @@ fn horizontal_bars(
     caption: &str,
     axis: &str,
     labels: &[String],
-    parts: &[(&str, RGBColor, Vec<usize>)],
+    parts: &[(String, RGBColor, Vec<usize>)],
 ) -> Result<String> {
     let n = labels.len().max(1) as u32;
     let height = 110 + 36 * n;
@@ -98,7 +98,7 @@ fn horizontal_bars(
             let colour = *colour;
             let series = chart.draw_series(bars).map_err(failed)?;
             if parts.len() > 1 {
-                series.label(*name).legend(move |(x, y)| {
+                series.label(name.as_str()).legend(move |(x, y)| {
                     Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled())
                 });
             }
@@ -129,7 +129,7 @@ pub fn per_question(f: &Figures, w: &Words) -> Result<String> {
         .iter()
         .map(|l| lang_key(Some(*l)))
         .chain([lang_key(None)]);
-    let parts: Vec<(&str, RGBColor, Vec<usize>)> = keys
+    let parts: Vec<(String, RGBColor, Vec<usize>)> = keys
         .zip(LANG_COLOURS)
         .map(|(key, colour)| {
             let values: Vec<usize> = f
@@ -152,7 +152,12 @@ pub fn per_type(f: &Figures, w: &Words) -> Result<String> {
         .map(|c| w.type_label(&c.key).to_string())
         .collect();
     let values = f.by_type.iter().map(|c| c.count).collect();
-    horizontal_bars(w.per_type, w.contributions, &labels, &[("", BAR, values)])
+    horizontal_bars(
+        w.per_type,
+        w.contributions,
+        &labels,
+        &[(String::new(), BAR, values)],
+    )
 }
 
 /// The objectives mentioned most.
@@ -163,7 +168,12 @@ pub fn objectives(f: &Figures, w: &Words) -> Result<String> {
         .map(|c| format!("{} {}", w.objective, c.key))
         .collect();
     let values = f.objectives.iter().map(|c| c.count).collect();
-    horizontal_bars(w.objectives, w.contributions, &labels, &[("", BAR, values)])
+    horizontal_bars(
+        w.objectives,
+        w.contributions,
+        &labels,
+        &[(String::new(), BAR, values)],
+    )
 }
 
 /// Contributions per week, a column each.

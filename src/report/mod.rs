@@ -76,6 +76,9 @@ pub struct Figures {
     pub by_week: Vec<Count<String>>,
     /// The Global Compact objectives named most, most named first (at most ten).
     pub objectives: Vec<Count<u8>>,
+    /// Campaigns among the approved contributions (the same text from many senders):
+    /// each counted here once, with its letters and senders.
+    pub campaigns: Vec<crate::campaign::Campaign>,
     /// How moderation went; none in the public figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation: Option<Moderation>,
@@ -186,8 +189,14 @@ pub fn figures(
     ranked.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
     ranked.truncate(TOP_OBJECTIVES);
 
+    let texts: Vec<crate::campaign::Text<'_>> = approved
+        .iter()
+        .map(|s| crate::campaign::Text::of(s))
+        .collect();
+    let campaigns = crate::campaign::campaigns(&texts, &config.campaigns);
     Figures {
         space: space.map(str::to_string),
+        campaigns,
         contributions: approved.len(),
         by_question: questions.into_values().collect(),
         by_type,

@@ -135,6 +135,23 @@ pub fn body(title: &str, f: &Figures, w: &Words, charts: &Charts) -> Markup {
                     }
                 }
             }
+            @if !f.campaigns.is_empty() {
+                section class="figure" id="campaigns" {
+                    h2 { (w.campaigns) }
+                    table class="figures" {
+                        @for c in &f.campaigns {
+                            tr {
+                                td { (c.id) }
+                                td class="n" { (c.members.len()) }
+                                td {
+                                    (w.campaign_line.replace("{senders}", &c.senders.to_string()))
+                                    " " (c.lang.map_or(w.undetermined.to_string(), |l| l.name_in(w.lang).to_string()))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             section class="figure" id="objectives" {
                 (PreEscaped(&charts.objectives))
                 table class="figures" {

@@ -30,6 +30,8 @@ pub struct Words {
     pub median: &'static str,
     pub hours: &'static str,
     pub no_decision: &'static str,
+    pub campaigns: &'static str,
+    pub campaign_line: &'static str,
     /// A colon as the language sets it (« : » in French).
     pub colon: &'static str,
 }
@@ -63,6 +65,8 @@ impl Words {
                 median: "Median time to a decision",
                 hours: "hours",
                 no_decision: "no decision yet",
+                campaigns: "Campaigns: the same text from many senders",
+                campaign_line: "letters from {senders} senders, in",
                 colon: ": ",
             },
             Lang::Fr => Words {
@@ -90,6 +94,8 @@ impl Words {
                 median: "Délai médian avant décision",
                 hours: "heures",
                 no_decision: "aucune décision pour l'instant",
+                campaigns: "Campagnes : le même texte envoyé par de nombreux expéditeurs",
+                campaign_line: "lettres de {senders} expéditeurs, en",
                 colon: "\u{a0}: ",
             },
             Lang::Es => Words {
@@ -117,6 +123,8 @@ impl Words {
                 median: "Tiempo mediano hasta la decisión",
                 hours: "horas",
                 no_decision: "ninguna decisión todavía",
+                campaigns: "Campañas: el mismo texto enviado por muchos remitentes",
+                campaign_line: "cartas de {senders} remitentes, en",
                 colon: ": ",
             },
         }
@@ -133,8 +141,13 @@ impl Words {
             .map_or(self.type_unknown, |t| t.label(self.lang))
     }
 
-    /// A language's label from its key in the figures (`undetermined`).
-    pub fn lang_label(&self, key: &str) -> &'static str {
-        Lang::from_tag(key).map_or(self.undetermined, |l| l.name_in(self.lang))
+    /// A language's label from its key in the figures (`undetermined`), capitalised as
+    /// a heading or a legend is (« Anglais »).
+    pub fn lang_label(&self, key: &str) -> String {
+        let name = Lang::from_tag(key).map_or(self.undetermined, |l| l.name_in(self.lang));
+        let mut chars = name.chars();
+        chars.next().map_or(String::new(), |first| {
+            first.to_uppercase().chain(chars).collect()
+        })
     }
 }

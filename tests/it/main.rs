@@ -4,6 +4,7 @@
 mod architecture;
 mod attachments;
 mod backup;
+mod campaigns;
 mod cli_errors;
 mod compression;
 mod concurrency;
