@@ -95,7 +95,7 @@ fn also_sent_by(out: &mut String, lang: Lang, campaign: &str, letters: &[&Row]) 
     let words = match lang {
         Lang::En => ("Sent by", "contributors", "campaign"),
         Lang::Fr => ("Envoyée par", "contributeurs", "campagne"),
-        Lang::Es => ("Enviada por", "contribuyentes", "campaña"),
+        Lang::Es => ("Enviada por", "participantes", "campaña"),
     };
     let _ = writeln!(
         out,

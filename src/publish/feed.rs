@@ -57,6 +57,8 @@ pub fn atom(config: &Config, page: &SpacePage<'_>, question: Option<u32>) -> Str
             .flat_map(|(_, list)| list.iter().copied())
             .collect(),
     };
+    // A campaign is one entry: its first letter.
+    items.retain(|s| !page.folded(s.id));
     items.sort_by_key(|s| std::cmp::Reverse((s.date(), s.id)));
     let updated = items.first().map(|s| when(s)).unwrap_or_else(epoch);
     let entries = items

@@ -45,6 +45,9 @@ pub struct SpacePage<'a> {
     pub space: &'a Space,
     /// Contributions by question number (`None`: the general section), in display order.
     pub by_question: Vec<(Option<u32>, Vec<&'a Submission>)>,
+    /// Campaigns (the same text from many senders): each shown once, as its first
+    /// letter, which maps here to the campaign's other letters.
+    pub campaigns: std::collections::HashMap<crate::model::SubmissionId, Vec<&'a Submission>>,
 }
 
 impl SpacePage<'_> {
@@ -54,6 +57,33 @@ impl SpacePage<'_> {
             .iter()
             .flat_map(|(_, list)| list.iter().copied())
     }
+
+    /// Whether a contribution is a campaign's letter shown under the campaign's first.
+    pub fn folded(&self, id: crate::model::SubmissionId) -> bool {
+        self.campaigns
+            .values()
+            .any(|others| others.iter().any(|s| s.id == id))
+    }
+}
+
+/// The campaigns among a page's contributions, by their first letter.
+fn campaigns_among<'a>(
+    config: &Config,
+    mine: &[&'a Submission],
+) -> std::collections::HashMap<crate::model::SubmissionId, Vec<&'a Submission>> {
+    let texts: Vec<crate::campaign::Text<'_>> =
+        mine.iter().map(|s| crate::campaign::Text::of(s)).collect();
+    let by_id: std::collections::HashMap<_, &'a Submission> =
+        mine.iter().map(|s| (s.id, *s)).collect();
+    crate::campaign::campaigns(&texts, &config.campaigns)
+        .into_iter()
+        .map(|c| {
+            let others = c.members[1..]
+                .iter()
+                .filter_map(|id| by_id.get(id).copied());
+            (c.members[0], others.collect())
+        })
+        .collect()
 }
 
 /// Groups approved submissions by space and question.
@@ -98,7 +128,12 @@ fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a
                 (n, list)
             })
             .collect();
-        out.push(SpacePage { space, by_question });
+        let campaigns = campaigns_among(config, &mine);
+        out.push(SpacePage {
+            space,
+            by_question,
+            campaigns,
+        });
     }
     out
 }

@@ -145,7 +145,7 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
             (how_to_contribute(config, space, &l))
         }
         @for (number, list) in &page.by_question {
-            @let threads = Threads::new(list);
+            @let threads = Threads::new(list, page);
             @match number {
                 Some(n) => section class="question" id=(format!("question-{n}")) {
                     h2 { (n) ". " (question_title(space, *n, &l)) }
@@ -201,17 +201,21 @@ fn by_language(list: &[&Submission]) -> Vec<(Option<Lang>, usize)> {
 
 /// A question's contributions as threads: the ones that answer no other contribution of
 /// the same list, each with its replies.
+/// A campaign's other letters are not shown: its first letter says who also sent it.
 struct Threads<'a> {
     top: Vec<&'a Submission>,
     replies: HashMap<SubmissionId, Vec<&'a Submission>>,
+    also_sent_by: &'a HashMap<SubmissionId, Vec<&'a Submission>>,
 }
 
 impl<'a> Threads<'a> {
-    fn new(list: &[&'a Submission]) -> Threads<'a> {
+    fn new(all: &[&'a Submission], page: &'a SpacePage<'a>) -> Threads<'a> {
+        let list: Vec<&'a Submission> =
+            all.iter().copied().filter(|s| !page.folded(s.id)).collect();
         let here: HashSet<SubmissionId> = list.iter().map(|s| s.id).collect();
         let mut top = Vec::new();
         let mut replies: HashMap<SubmissionId, Vec<&'a Submission>> = HashMap::new();
-        for s in list {
+        for s in &list {
             match s.parent.filter(|p| here.contains(p) && *p != s.id) {
                 Some(parent) => replies.entry(parent).or_default().push(s),
                 None => top.push(*s),
@@ -236,7 +240,11 @@ impl<'a> Threads<'a> {
             }
             top.push(*lost);
         }
-        Threads { top, replies }
+        Threads {
+            top,
+            replies,
+            also_sent_by: &page.campaigns,
+        }
     }
 }
 
@@ -283,6 +291,16 @@ fn card(
                 }
             }
             (PreEscaped(body))
+            @if let Some(others) = threads.also_sent_by.get(&s.id) {
+                p class="meta campaign" {
+                    (l.sent_by.replace("{n}", &(others.len() + 1).to_string())) (l.colon)
+                    @for (i, o) in others.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (text::redact(&o.author.name))
+                        @if let Some(a) = &o.author.affiliation { " (" (text::redact(a)) ")" }
+                    }
+                }
+            }
             @if !files.is_empty() {
                 p class="attachments" {
                     (l.attachments) (l.colon)

@@ -152,6 +152,16 @@ fn a_campaign_of_template_letters_is_grouped_shown_and_approved_at_once() {
         .count();
     assert_eq!(flagged, 200, "every letter of a campaign is flagged");
 
+    // Published as one card saying who sent it, and one feed entry.
+    let site = ws.path().join("site");
+    ws.cmd().args(["publish", "--out"]).arg(&site).ok();
+    let page = std::fs::read_to_string(site.join("en/gcm-review/index.html")).expect("page");
+    let sent_by = format!("Sent by {} contributors", members.len());
+    assert_eq!(page.matches(&sent_by).count(), 1, "the campaign once");
+    assert_eq!(page.matches("<article class=\"contribution\"").count(), 1);
+    let feed = std::fs::read_to_string(site.join("gcm-review/feed.atom")).expect("feed");
+    assert_eq!(feed.matches("<entry>").count(), 1);
+
     let unknown = ws.cmd().args(["show", "--group", "G999999"]).output();
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no campaign \"G999999\""));
