@@ -48,6 +48,8 @@ pub struct SpacePage<'a> {
     /// Campaigns (the same text from many senders): each shown once, as its first
     /// letter, which maps here to the campaign's other letters.
     pub campaigns: std::collections::HashMap<crate::model::SubmissionId, Vec<&'a Submission>>,
+    /// The campaigns' other letters, which are not shown on their own.
+    folded: std::collections::HashSet<crate::model::SubmissionId>,
 }
 
 impl SpacePage<'_> {
@@ -60,9 +62,7 @@ impl SpacePage<'_> {
 
     /// Whether a contribution is a campaign's letter shown under the campaign's first.
     pub fn folded(&self, id: crate::model::SubmissionId) -> bool {
-        self.campaigns
-            .values()
-            .any(|others| others.iter().any(|s| s.id == id))
+        self.folded.contains(&id)
     }
 }
 
@@ -129,10 +129,12 @@ fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a
             })
             .collect();
         let campaigns = campaigns_among(config, &mine);
+        let folded = campaigns.values().flatten().map(|s| s.id).collect();
         out.push(SpacePage {
             space,
             by_question,
             campaigns,
+            folded,
         });
     }
     out
