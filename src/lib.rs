@@ -45,6 +45,7 @@ pub mod session;
 pub mod stakeholder;
 pub mod stats;
 pub mod store;
+pub mod translation;
 pub mod trim;
 
 pub use error::{Error, ErrorKind, Result};

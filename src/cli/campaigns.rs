@@ -1,5 +1,6 @@
 //! The campaigns as moderators see them: `hubmail queue --group` lists them, `hubmail show
-//! --group G` shows one (its representative text, every sender, what each changed).
+//! --group G` shows one (its representative text, every sender, what each changed); and
+//! `hubmail queue --translations`, the contributions sent in several languages.
 
 use std::io::Write;
 
@@ -181,4 +182,42 @@ pub fn pending_members(ctx: &Context, name: &str) -> anyhow::Result<Vec<u64>> {
         );
     }
     Ok(ids)
+}
+
+/// Lists the pairs of versions that translate each other among the submissions in
+/// `states`.
+pub fn translations(ctx: &Context, states: &[State], json: bool) -> anyhow::Result<()> {
+    let session = ctx.session()?;
+    let store = &session.store;
+    let pairs = hubmail::translation::in_store(store, &ctx.config, states)?;
+    if json {
+        return output::json(&pairs);
+    }
+    let mut out = std::io::stdout().lock();
+    if pairs.is_empty() {
+        writeln!(out, "no contribution was found sent in several languages")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<7} {:<7} {:<6} {:>5} sender",
+        "first", "second", "langs", "score"
+    )?;
+    for p in &pairs {
+        let (a, b) = (store.get(p.first)?, store.get(p.second)?);
+        writeln!(
+            out,
+            "{:<7} {:<7} {:<6} {:>5.2} {}",
+            a.id,
+            b.id,
+            format!(
+                "{}+{}",
+                a.lang.map_or("-", |l| l.code()),
+                b.lang.map_or("-", |l| l.code())
+            ),
+            p.score,
+            safe_line(&a.author.address)
+        )?;
+    }
+    Ok(())
 }

@@ -47,8 +47,12 @@ pub struct Queue {
     offset: usize,
     /// List campaigns instead: texts sent, nearly the same, by several senders
     /// ([campaigns] similarity, min_senders), among the submissions in --state.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "translations")]
     group: bool,
+    /// List the contributions sent in several languages instead: pairs of versions from
+    /// one sender that translate each other ([translations] window_hours, min_score).
+    #[arg(long)]
+    translations: bool,
     /// Print a JSON array instead of a table.
     #[arg(long)]
     json: bool,
@@ -182,12 +186,16 @@ impl Filter {
 
 impl Queue {
     pub fn execute(self, ctx: &Context) -> anyhow::Result<ExitCode> {
-        if self.group {
+        if self.group || self.translations {
             let states: Vec<State> = match self.state.only() {
                 Some(state) => vec![state],
                 None => vec![State::Pending, State::Approved, State::Rejected],
             };
-            super::campaigns::list(ctx, &states, self.json)?;
+            if self.group {
+                super::campaigns::list(ctx, &states, self.json)?;
+            } else {
+                super::campaigns::translations(ctx, &states, self.json)?;
+            }
             return Ok(ExitCode::SUCCESS);
         }
         let flag = match &self.flag {

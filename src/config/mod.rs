@@ -64,6 +64,9 @@ pub struct Config {
     /// When texts from many senders are one campaign.
     #[serde(default)]
     pub campaigns: crate::campaign::CampaignConfig,
+    /// When two versions from one sender are one contribution in two languages.
+    #[serde(default)]
+    pub translations: crate::translation::TranslationConfig,
     /// The discussion spaces, in display order. The first is the default for routing.
     #[serde(default, rename = "space")]
     pub spaces: Vec<Space>,

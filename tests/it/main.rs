@@ -31,4 +31,5 @@ mod serve;
 mod sources;
 mod stakeholders;
 mod terminal;
+mod translations;
 mod util;
