@@ -288,21 +288,63 @@ pub fn differences(representative: &str, member: &str) -> (Vec<String>, usize) {
     (added, left_out)
 }
 
-/// The campaigns among the store's submissions in `states`, from their contribution
-/// text (a paper's behind a cover note) and their sender.
+/// What grouping needs of a stored contribution, owned, without the rest of its record
+/// (a store of 100,000 is not held whole in memory for it).
+#[derive(Debug, Clone)]
+pub struct StoredText {
+    /// Its submission.
+    pub id: SubmissionId,
+    /// Who sent it.
+    pub sender: String,
+    /// Its language.
+    pub lang: Option<Lang>,
+    /// When it was written.
+    pub at: jiff::Timestamp,
+    /// Its contribution text (a paper's behind a cover note).
+    pub text: String,
+}
+
+impl StoredText {
+    /// As [`campaigns`] reads it.
+    pub fn as_text(&self) -> Text<'_> {
+        Text {
+            id: self.id,
+            sender: &self.sender,
+            lang: self.lang,
+            text: &self.text,
+        }
+    }
+}
+
+/// The texts of the store's submissions in `states`.
+pub fn stored_texts(
+    store: &crate::store::Store,
+    states: &[crate::model::State],
+) -> crate::Result<Vec<StoredText>> {
+    let mut out = Vec::new();
+    for s in store.submissions() {
+        let s = s?;
+        if states.contains(&s.state) {
+            out.push(StoredText {
+                id: s.id,
+                lang: s.lang,
+                at: s.date(),
+                text: s.contribution_text().to_string(),
+                sender: s.author.address,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The campaigns among the store's submissions in `states`.
 pub fn in_store(
     store: &crate::store::Store,
     config: &crate::config::Config,
     states: &[crate::model::State],
 ) -> crate::Result<Vec<Campaign>> {
-    let mut records = Vec::new();
-    for s in store.submissions() {
-        let s = s?;
-        if states.contains(&s.state) {
-            records.push(s);
-        }
-    }
-    let texts: Vec<Text<'_>> = records.iter().map(Text::of).collect();
+    let stored = stored_texts(store, states)?;
+    let texts: Vec<Text<'_>> = stored.iter().map(StoredText::as_text).collect();
     Ok(campaigns(&texts, &config.campaigns))
 }
 

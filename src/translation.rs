@@ -202,21 +202,15 @@ pub fn in_store(
     config: &crate::config::Config,
     states: &[crate::model::State],
 ) -> crate::Result<Vec<Pair>> {
-    let mut records = Vec::new();
-    for s in store.submissions() {
-        let s = s?;
-        if states.contains(&s.state) {
-            records.push(s);
-        }
-    }
-    let versions: Vec<Version<'_>> = records
+    let stored = crate::campaign::stored_texts(store, states)?;
+    let versions: Vec<Version<'_>> = stored
         .iter()
         .map(|s| Version {
             id: s.id,
-            sender: &s.author.address,
+            sender: &s.sender,
             lang: s.lang,
-            at: s.date(),
-            text: s.contribution_text(),
+            at: s.at,
+            text: &s.text,
         })
         .collect();
     Ok(pairs(&versions, &config.translations))

@@ -257,29 +257,20 @@ pub fn rows(store: &Store, config: &Config, selection: &Selection) -> Result<Vec
         )));
     }
     let config = &*config.with_added_questions(&store.added_questions()?);
-    let mut contributions = Vec::new();
-    for s in store.submissions() {
-        let s = s?;
-        if matches!(s.state, State::Pending | State::Approved | State::Rejected) {
-            contributions.push(s);
-        }
-    }
     // Campaigns are found among every contribution, so that a row says so even when the
     // selection holds one letter of it.
-    let texts: Vec<crate::campaign::Text<'_>> = contributions
-        .iter()
-        .map(crate::campaign::Text::of)
-        .collect();
+    let every = [State::Pending, State::Approved, State::Rejected];
     let mut campaign_of = std::collections::HashMap::new();
-    for c in crate::campaign::campaigns(&texts, &config.campaigns) {
+    for c in crate::campaign::in_store(store, config, &every)? {
         for id in &c.members {
             campaign_of.insert(*id, c.id.clone());
         }
     }
     let mut out = Vec::new();
-    for s in &contributions {
-        if selection.admits(config, s) {
-            let mut row = Row::new(config, s, selection.audience);
+    for s in store.submissions() {
+        let s = s?;
+        if selection.admits(config, &s) {
+            let mut row = Row::new(config, &s, selection.audience);
             row.campaign = campaign_of.get(&s.id).cloned();
             out.push((s.date(), row));
         }
