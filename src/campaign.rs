@@ -42,7 +42,7 @@ impl Default for CampaignConfig {
     }
 }
 
-/// One text to group.
+/// One text to group (or to pair with its translations, [`crate::translation`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Text<'a> {
     /// Its submission.
@@ -51,6 +51,8 @@ pub struct Text<'a> {
     pub sender: &'a str,
     /// Its language.
     pub lang: Option<Lang>,
+    /// When it was written.
+    pub at: jiff::Timestamp,
     /// The text.
     pub text: &'a str,
 }
@@ -62,6 +64,7 @@ impl<'a> Text<'a> {
             id: s.id,
             sender: &s.author.address,
             lang: s.lang,
+            at: s.date(),
             text: s.contribution_text(),
         }
     }
@@ -311,6 +314,7 @@ impl StoredText {
             id: self.id,
             sender: &self.sender,
             lang: self.lang,
+            at: self.at,
             text: &self.text,
         }
     }
@@ -387,6 +391,7 @@ mod tests {
             id: SubmissionId(id),
             sender,
             lang: Some(Lang::En),
+            at: jiff::Timestamp::UNIX_EPOCH,
             text,
         }
     }

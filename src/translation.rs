@@ -11,9 +11,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::campaign::Text;
 use crate::model::{Lang, SubmissionId};
 
 /// The `[translations]` settings.
@@ -33,21 +33,6 @@ impl Default for TranslationConfig {
             min_score: 0.4,
         }
     }
-}
-
-/// One version to pair.
-#[derive(Debug, Clone, Copy)]
-pub struct Version<'a> {
-    /// Its submission.
-    pub id: SubmissionId,
-    /// Who sent it (compared without case).
-    pub sender: &'a str,
-    /// Its language: versions without one are never paired.
-    pub lang: Option<Lang>,
-    /// When it was written.
-    pub at: Timestamp,
-    /// The text.
-    pub text: &'a str,
 }
 
 /// Two versions found to translate each other.
@@ -144,7 +129,7 @@ fn score(a: &Traits, b: &Traits) -> f64 {
 }
 
 /// The pairs among `versions` that translate each other, best first.
-pub fn pairs(versions: &[Version<'_>], config: &TranslationConfig) -> Vec<Pair> {
+pub fn pairs(versions: &[Text<'_>], config: &TranslationConfig) -> Vec<Pair> {
     let mut by_sender: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, v) in versions.iter().enumerate() {
         if v.lang.is_some() {
@@ -203,15 +188,9 @@ pub fn in_store(
     states: &[crate::model::State],
 ) -> crate::Result<Vec<Pair>> {
     let stored = crate::campaign::stored_texts(store, states)?;
-    let versions: Vec<Version<'_>> = stored
+    let versions: Vec<Text<'_>> = stored
         .iter()
-        .map(|s| Version {
-            id: s.id,
-            sender: &s.sender,
-            lang: s.lang,
-            at: s.at,
-            text: &s.text,
-        })
+        .map(crate::campaign::StoredText::as_text)
         .collect();
     Ok(pairs(&versions, &config.translations))
 }
@@ -226,8 +205,8 @@ mod tests {
         demandons des comptes bancaires de base sans justificatif de domicile, voir \
         https://montreal.example.ca/inclusion.";
 
-    fn version<'a>(id: u64, sender: &'a str, lang: Lang, text: &'a str) -> Version<'a> {
-        Version {
+    fn version<'a>(id: u64, sender: &'a str, lang: Lang, text: &'a str) -> Text<'a> {
+        Text {
             id: SubmissionId(id),
             sender,
             lang: Some(lang),

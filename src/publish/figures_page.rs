@@ -10,21 +10,30 @@ use super::site::{self, Place, localized};
 use crate::Result;
 use crate::config::Config;
 use crate::model::Submission;
-use crate::report::{self, Scope, Words, page::Charts};
+use crate::report::{self, Figures, Scope, Words, page::Charts};
 
 /// The page's path in `lang`, relative to the release's root.
 pub fn path(space: &str, lang: crate::model::Lang) -> String {
     format!("{}/{space}/figures.html", lang.code())
 }
 
-/// The page in `at.lang` (at depth 2).
-pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> Result<String> {
+/// The public figures of a space's page, counted once for all its languages.
+pub fn figures(config: &Config, page: &SpacePage<'_>) -> Figures {
+    let shown: Vec<&Submission> = page.all().collect();
+    report::figures(config, &shown, Some(&page.space.id), Scope::Public)
+}
+
+/// The page in `at.lang` (at depth 2), of the space's [`figures`].
+pub fn render(
+    config: &Config,
+    page: &SpacePage<'_>,
+    figures: &Figures,
+    at: Place,
+) -> Result<String> {
     let space = page.space;
     let l = Labels::of(at.lang);
     let w = Words::of(at.lang);
-    let shown: Vec<&Submission> = page.all().collect();
-    let figures = report::figures(config, &shown, Some(&space.id), Scope::Public);
-    let charts = Charts::draw(&figures, &w)?;
+    let charts = Charts::draw(figures, &w)?;
     let title = space.title_in(at.lang);
     let body = html! {
         p {
@@ -32,7 +41,7 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> Result<String
                 (localized(space.title.get(at.lang, space.first_lang()), &l))
             }
         }
-        (report::page::body(title, &figures, &w, &charts))
+        (report::page::body(title, figures, &w, &charts))
     };
     let alternates: Vec<_> = space
         .languages()

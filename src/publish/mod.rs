@@ -205,6 +205,7 @@ fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Resu
     }
     for page in &pages {
         let id = &page.space.id;
+        let figures = figures_page::figures(config, page);
         for lang in page.space.languages() {
             let at = site::Place { lang, depth: 2 };
             write(
@@ -213,7 +214,7 @@ fn write_release(store: &Store, config: &Config, out: &Path, keep: Keep) -> Resu
             )?;
             write(
                 &figures_page::path(id, lang),
-                figures_page::render(config, page, at)?.as_bytes(),
+                figures_page::render(config, page, &figures, at)?.as_bytes(),
             )?;
         }
         // The space's first language also at SPACE/, where pages were before languages.

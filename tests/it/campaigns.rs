@@ -4,9 +4,8 @@
 //! over pairs of letters; one campaign shown with its senders and approved at once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
-use crate::util::{Workspace, repo};
+use crate::util::{Workspace, run_script};
 
 /// Pairs of senders put in one group.
 fn pairs(groups: &BTreeMap<String, Vec<String>>) -> BTreeSet<(String, String)> {
@@ -26,18 +25,18 @@ fn a_campaign_of_template_letters_is_grouped_shown_and_approved_at_once() {
     let ws = Workspace::with_fixture_config();
     let maildir = ws.path().join("campaign");
     let truth_file = ws.path().join("truth.json");
-    let made = Command::new("/usr/bin/python3")
-        .arg(repo().join("scripts/gen-campaign.py"))
-        .args(["--distinct", "2000", "--letters", "200", "--out"])
-        .arg(&maildir)
-        .arg("--truth")
-        .arg(&truth_file)
-        .output()
-        .expect("python3");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
+    run_script(
+        "gen-campaign.py",
+        &[
+            "--distinct".as_ref(),
+            "2000".as_ref(),
+            "--letters".as_ref(),
+            "200".as_ref(),
+            "--out".as_ref(),
+            maildir.as_os_str(),
+            "--truth".as_ref(),
+            truth_file.as_os_str(),
+        ],
     );
     ws.cmd().arg("ingest").arg("--maildir").arg(&maildir).ok();
 

@@ -5,9 +5,8 @@
 //! Precision and recall of `hubmail queue --translations` over those pairs.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
-use crate::util::{Workspace, repo};
+use crate::util::{Workspace, repo, run_script};
 
 #[test]
 fn versions_of_one_contribution_in_three_languages_are_paired_and_others_are_not() {
@@ -19,20 +18,16 @@ fn versions_of_one_contribution_in_three_languages_are_paired_and_others_are_not
     let ws = Workspace::with_fixture_config();
     let maildir = ws.path().join("versions");
     let truth_file = ws.path().join("truth.json");
-    let made = Command::new("/usr/bin/python3")
-        .arg(repo().join("scripts/gen-translations.py"))
-        .arg("--udhr")
-        .arg(&udhr)
-        .arg("--out")
-        .arg(&maildir)
-        .arg("--truth")
-        .arg(&truth_file)
-        .output()
-        .expect("python3");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
+    run_script(
+        "gen-translations.py",
+        &[
+            "--udhr".as_ref(),
+            udhr.as_os_str(),
+            "--out".as_ref(),
+            maildir.as_os_str(),
+            "--truth".as_ref(),
+            truth_file.as_os_str(),
+        ],
     );
     ws.cmd().arg("ingest").arg("--maildir").arg(&maildir).ok();
 

@@ -279,3 +279,18 @@ pub fn chromium(args: &[&str]) -> std::process::Output {
         .output()
         .expect("chromium is installed (scripts/test.sh installs Debian's chromium)")
 }
+
+/// Runs one of the repository's Python scripts (`scripts/NAME`) with Debian's python3,
+/// which must succeed.
+pub fn run_script(name: &str, args: &[&std::ffi::OsStr]) {
+    let out = Command::new("/usr/bin/python3")
+        .arg(repo().join("scripts").join(name))
+        .args(args)
+        .output()
+        .expect("Debian's python3 is installed (scripts/test.sh installs it)");
+    assert!(
+        out.status.success(),
+        "scripts/{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
