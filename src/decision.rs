@@ -9,8 +9,8 @@ use crate::config::Config;
 use crate::model::{Submission, SubmissionId};
 use crate::moderate::{self, Action};
 use crate::policy::Rules;
-use crate::store::{AuditDraft, Outgoing, Store};
-use crate::{Error, clock, crashpoint, notify};
+use crate::store::{AuditDraft, Change, Outgoing, Store};
+use crate::{Error, clock, crashpoint, notify, translation};
 
 /// What [`decide`] did.
 #[derive(Debug, Clone)]
@@ -46,26 +46,61 @@ pub fn decide(
     };
     let now = clock::now();
     let p = moderate::plan(config, &before, action, moderator, now).map_err(Error::Refused)?;
+    // The other languages' versions of the contribution move with it, where they can.
+    let mut versions = Vec::new();
+    if action.moves_versions() {
+        for other in translation::members(store, &before)? {
+            if other.id == before.id {
+                continue;
+            }
+            if let Ok(plan) = moderate::plan(config, &other, action, moderator, now) {
+                versions.push((other, plan));
+            }
+        }
+    }
+    let mut summary = p.summary.clone();
+    if !versions.is_empty() {
+        let named: Vec<String> = versions
+            .iter()
+            .map(|(v, _)| match v.lang {
+                Some(lang) => format!("{} version {}", lang.name_in(crate::model::Lang::En), v.id),
+                None => format!("version {}", v.id),
+            })
+            .collect();
+        summary.push_str(&format!(" (and with it its {})", named.join(" and ")));
+    }
     if !dry_run {
         let rules = Rules::compile(store.sender_rules()?);
         let told = store.last_told(id)?;
         let notice = notify::decision_mail(config, &rules, (&before, &p.after), told.as_ref(), now);
+        let draft = |plan: &moderate::Plan| AuditDraft {
+            actor: moderator.to_string(),
+            action: action.name().to_string(),
+            reason: plan.audit_reason.clone(),
+            at: now,
+        };
+        // One notice for the contribution: the contributor hears of it once, in the
+        // language of the version the moderator decided.
+        let mut changes = vec![Change {
+            before: &before,
+            after: &p.after,
+            audit: draft(&p),
+            mail: notice.as_ref().map(|m| m as &dyn Outgoing),
+        }];
+        for (other, plan) in &versions {
+            changes.push(Change {
+                before: other,
+                after: &plan.after,
+                audit: draft(plan),
+                mail: None,
+            });
+        }
         crashpoint::hit("before-decision");
-        store.replace(
-            &before,
-            &p.after,
-            &AuditDraft {
-                actor: moderator.to_string(),
-                action: action.name().to_string(),
-                reason: p.audit_reason.clone(),
-                at: now,
-            },
-            notice.as_ref().map(|m| m as &dyn Outgoing),
-        )?;
+        store.replace_all(&changes)?;
         crashpoint::hit("after-decision");
     }
     Ok(Applied {
-        summary: p.summary,
+        summary,
         after: p.after,
     })
 }

@@ -17,6 +17,7 @@ mod extract_worker;
 mod forget;
 mod ingest;
 mod init;
+mod link;
 mod log;
 mod notify;
 mod outbox;
@@ -86,6 +87,8 @@ enum Command {
     Reject(reject::Reject),
     Edit(edit::Edit),
     Assign(assign::Assign),
+    Link(link::Link),
+    Unlink(link::Unlink),
     Question(question::Question),
     SetType(set_type::SetType),
     Reopen(reopen::Reopen),
@@ -295,6 +298,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reject(cmd) => cmd.execute(&ctx),
         Command::Edit(cmd) => cmd.execute(&ctx),
         Command::Assign(cmd) => cmd.execute(&ctx),
+        Command::Link(cmd) => cmd.execute(&ctx),
+        Command::Unlink(cmd) => cmd.execute(&ctx),
         Command::Serve(cmd) => cmd.execute(&ctx),
         Command::Question(cmd) => cmd.execute(&ctx),
         Command::SetType(cmd) => cmd.execute(&ctx),

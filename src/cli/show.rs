@@ -154,6 +154,22 @@ pub fn print_human(out: &mut dyn Write, s: &Submission, full_quote: bool) -> std
     if let Some(parent) = s.parent {
         writeln!(out, "Replies to: #{parent} ('hubmail show {parent}')")?;
     }
+    if let Some(lead) = s.translation_of {
+        writeln!(
+            out,
+            "Version of: #{lead}, in another language: decided, published and counted with \
+             it ('hubmail unlink {}' undoes it)",
+            s.id
+        )?;
+    }
+    if !s.translations.is_empty() {
+        let list: Vec<String> = s.translations.iter().map(|t| format!("#{t}")).collect();
+        writeln!(
+            out,
+            "Versions:  {} in other languages, decided with this one",
+            list.join(", ")
+        )?;
+    }
     if !s.objectives.is_empty() {
         let list: Vec<String> = s.objectives.iter().map(u8::to_string).collect();
         writeln!(out, "Objectives: {}", list.join(", "))?;

@@ -121,6 +121,10 @@ pub struct SubmissionView<'a> {
     pub routed_by: Option<&'a str>,
     /// The earlier contribution this one replies to.
     pub parent: Option<u64>,
+    /// The contribution this one is another language's version of.
+    pub translation_of: Option<u64>,
+    /// The other languages' versions of this one.
+    pub translations: Vec<u64>,
     pub objectives: &'a [u8],
     pub body: &'a str,
     pub quoted: &'a str,
@@ -187,6 +191,8 @@ impl<'a> SubmissionView<'a> {
             question: s.question.as_ref().map(|q| q.number),
             routed_by: s.routed_by.as_deref(),
             parent: s.parent.map(|p| p.0),
+            translation_of: s.translation_of.map(|p| p.0),
+            translations: s.translations.iter().map(|t| t.0).collect(),
             objectives: &s.objectives,
             body: &s.body,
             quoted: &s.quoted,

@@ -141,6 +141,17 @@ fn contribution(out: &mut String, l: &Labels, r: &Row) {
         let _ = writeln!(out, "GCM: {}\n", numbers.join(", "));
     }
     let _ = writeln!(out, "{}\n", escape(r.text.trim()));
+    for v in &r.translations {
+        let lang = v.lang.map_or("?", |lang| l.language_name(lang));
+        let _ = writeln!(
+            out,
+            "*{} {lang} (#{}): {}*\n\n{}\n",
+            l.also_in,
+            v.id,
+            escape(&v.subject),
+            escape(v.text.trim())
+        );
+    }
     if !r.attachments.is_empty() {
         let names: Vec<String> = r.attachments.iter().map(|a| escape(&a.name)).collect();
         let _ = writeln!(out, "{}{}{}\n", l.attachments, l.colon, names.join(", "));

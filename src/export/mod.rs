@@ -108,6 +108,19 @@ pub struct AttachmentRow {
     pub outcome: Option<&'static str>,
 }
 
+/// Another language's version of a contribution, exported in its row.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionRow {
+    /// The version's submission id.
+    pub id: u64,
+    /// Its language.
+    pub lang: Option<Lang>,
+    /// Its heading.
+    pub subject: String,
+    /// Its text, as the contribution's.
+    pub text: String,
+}
+
 /// One contribution, as every format writes it (the JSON Lines object, field for field).
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -147,6 +160,9 @@ pub struct Row {
     pub link: Option<String>,
     /// The campaign it belongs to (`G12`: the same text from many senders), if any.
     pub campaign: Option<String>,
+    /// Its versions in other languages (linked with `hubmail link`), which have no row
+    /// of their own.
+    pub translations: Vec<VersionRow>,
     /// Moderators only: the sender's address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -198,6 +214,7 @@ impl Row {
             link: (s.state == State::Approved)
                 .then(|| crate::publish::contribution_link(config, s)),
             campaign: None,
+            translations: Vec::new(),
             address: (!public).then(|| s.author.address.clone()),
             state: (!public).then(|| s.state.as_str()),
             decision: (!public)
@@ -266,14 +283,36 @@ pub fn rows(store: &Store, config: &Config, selection: &Selection) -> Result<Vec
             campaign_of.insert(*id, c.id.clone());
         }
     }
-    let mut out = Vec::new();
+    let mut chosen = Vec::new();
     for s in store.submissions() {
         let s = s?;
         if selection.admits(config, &s) {
-            let mut row = Row::new(config, &s, selection.audience);
-            row.campaign = campaign_of.get(&s.id).cloned();
-            out.push((s.date(), row));
+            chosen.push(s);
         }
+    }
+    // A contribution sent in several languages is one row, its lead's, with the other
+    // texts in it.
+    let lead_of = crate::translation::leads_among(&chosen.iter().collect::<Vec<_>>());
+    let mut versions: std::collections::HashMap<_, Vec<VersionRow>> =
+        std::collections::HashMap::new();
+    for s in chosen.iter().filter(|s| lead_of.contains_key(&s.id)) {
+        let row = Row::new(config, s, selection.audience);
+        versions
+            .entry(lead_of[&s.id])
+            .or_default()
+            .push(VersionRow {
+                id: row.id,
+                lang: row.lang,
+                subject: row.subject,
+                text: row.text,
+            });
+    }
+    let mut out = Vec::new();
+    for s in chosen.iter().filter(|s| !lead_of.contains_key(&s.id)) {
+        let mut row = Row::new(config, s, selection.audience);
+        row.campaign = campaign_of.get(&s.id).cloned();
+        row.translations = versions.remove(&s.id).unwrap_or_default();
+        out.push((s.date(), row));
     }
     let space_order = |id: &str| config.spaces.iter().position(|s| s.id == id);
     out.sort_by(|(da, a), (db, b)| {

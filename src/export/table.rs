@@ -37,7 +37,7 @@ impl Cell {
     }
 }
 
-const PUBLIC: [Column; 18] = [
+const PUBLIC: [Column; 20] = [
     col("id", 7.0),
     col("space", 12.0),
     col("question", 9.0),
@@ -56,6 +56,8 @@ const PUBLIC: [Column; 18] = [
     col("in_reply_to", 10.0),
     col("link", 40.0),
     col("campaign", 10.0),
+    col("translations", 12.0),
+    col("translated_text", 80.0),
 ];
 
 const MODERATORS: [Column; 3] = [
@@ -77,8 +79,10 @@ pub(super) fn columns(audience: Audience) -> impl Iterator<Item = &'static Colum
     PUBLIC.iter().chain(extra)
 }
 
-/// The index of the text column (the one a spreadsheet wraps).
+/// The index of the text column (which a spreadsheet wraps, as the next one).
 pub(super) const TEXT_COLUMN: usize = 12;
+/// The index of the other languages' texts.
+pub(super) const TRANSLATED_TEXT_COLUMN: usize = 19;
 
 /// A row's cells, in the order of [`columns`].
 pub(super) fn cells(r: &Row, audience: Audience) -> Vec<Cell> {
@@ -123,6 +127,37 @@ pub(super) fn cells(r: &Row, audience: Audience) -> Vec<Cell> {
         r.in_reply_to.map_or(Cell::Empty, Cell::Number),
         Cell::text(r.link.as_deref()),
         Cell::text(r.campaign.as_deref()),
+        Cell::text(
+            (!r.translations.is_empty())
+                .then(|| {
+                    let list: Vec<String> = r
+                        .translations
+                        .iter()
+                        .map(|v| format!("{} {}", v.lang.map_or("-", |l| l.code()), v.id))
+                        .collect();
+                    list.join("; ")
+                })
+                .as_deref(),
+        ),
+        Cell::text(
+            (!r.translations.is_empty())
+                .then(|| {
+                    let texts: Vec<String> = r
+                        .translations
+                        .iter()
+                        .map(|v| {
+                            format!(
+                                "[{}] {}\n{}",
+                                v.lang.map_or("-", |l| l.code()),
+                                v.subject,
+                                v.text
+                            )
+                        })
+                        .collect();
+                    texts.join("\n\n")
+                })
+                .as_deref(),
+        ),
     ];
     if audience == Audience::Moderators {
         out.extend([

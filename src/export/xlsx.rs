@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::table::{self, Cell, TEXT_COLUMN};
+use super::table::{self, Cell, TEXT_COLUMN, TRANSLATED_TEXT_COLUMN};
 use super::{Audience, Row, type_label};
 use crate::config::Config;
 use crate::model::{Lang, StakeholderType};
@@ -158,7 +158,11 @@ fn contributions(
     for (i, r) in rows.iter().enumerate() {
         let at = i as u32 + 1;
         for (c, cell) in table::cells(r, audience).into_iter().enumerate() {
-            let format = if c == TEXT_COLUMN { wrapped } else { top };
+            let format = if c == TEXT_COLUMN || c == TRANSLATED_TEXT_COLUMN {
+                wrapped
+            } else {
+                top
+            };
             match cell {
                 Cell::Text(t) => {
                     sheet.write_string_with_format(at, c as u16, fit(&t), format)?;

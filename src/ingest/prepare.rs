@@ -47,6 +47,8 @@ fn bare_submission(
         question: None,
         routed_by: None,
         parent: None,
+        translation_of: None,
+        translations: Vec::new(),
         objectives: Vec::new(),
         body: String::new(),
         quoted: String::new(),

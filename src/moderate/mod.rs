@@ -91,6 +91,13 @@ impl Action {
         }
     }
 
+    /// Whether the action, decided on one version of a contribution sent in several
+    /// languages, applies to its other versions too (a decision, a question, a type;
+    /// never an edit, which is of one text).
+    pub fn moves_versions(&self) -> bool {
+        !matches!(self, Action::Edit { .. } | Action::InferType)
+    }
+
     fn verb(&self) -> Verb {
         match self {
             Action::Approve => Verb::Approve,

@@ -58,6 +58,9 @@ struct ContributionView<'a> {
     subject: String,
     text: String,
     objectives: &'a [u8],
+    /// The contribution this is another language's version of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translation_of: Option<u64>,
     attachments: Vec<AttachmentView>,
 }
 
@@ -100,6 +103,7 @@ pub fn json(_config: &Config, page: &SpacePage<'_>) -> Result<String> {
                 subject: redact(&s.subject),
                 text: redact(&super::space_page::published_text(s)),
                 objectives: &s.objectives,
+                translation_of: page.is_version(s.id).then(|| page.card_of(s.id).0),
                 attachments: s
                     .attachments
                     .iter()

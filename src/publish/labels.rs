@@ -11,6 +11,8 @@ pub struct Labels {
     pub in_reply_to: &'static str,
     /// Under a campaign's text: "Sent by {n} contributors", before their names.
     pub sent_by: &'static str,
+    /// Before a language's name, over a contribution's version in that language.
+    pub also_in: &'static str,
     pub general: &'static str,
     pub moderators: &'static str,
     pub attachments: &'static str,
@@ -45,6 +47,7 @@ impl Labels {
                 questions: "Discussion questions",
                 in_reply_to: "In reply to",
                 sent_by: "Sent by {n} contributors",
+                also_in: "Also in",
                 general: "General contributions",
                 moderators: "Moderators",
                 attachments: "Attachments",
@@ -75,6 +78,7 @@ impl Labels {
                 questions: "Questions de discussion",
                 in_reply_to: "En réponse à",
                 sent_by: "Envoyée par {n} contributeurs",
+                also_in: "Aussi en",
                 general: "Contributions générales",
                 moderators: "Modération",
                 attachments: "Pièces jointes",
@@ -105,6 +109,7 @@ impl Labels {
                 questions: "Preguntas para el debate",
                 in_reply_to: "En respuesta a",
                 sent_by: "Enviada por {n} participantes",
+                also_in: "También en",
                 general: "Contribuciones generales",
                 moderators: "Moderación",
                 attachments: "Archivos adjuntos",

@@ -19,10 +19,11 @@ mod space_page;
 pub use space_page::{heading, published_text};
 pub mod text;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, PublishOrder, Space};
-use crate::model::{State, Submission};
+use crate::model::{State, Submission, SubmissionId};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -47,9 +48,14 @@ pub struct SpacePage<'a> {
     pub by_question: Vec<(Option<u32>, Vec<&'a Submission>)>,
     /// Campaigns (the same text from many senders): each shown once, as its first
     /// letter, which maps here to the campaign's other letters.
-    pub campaigns: std::collections::HashMap<crate::model::SubmissionId, Vec<&'a Submission>>,
-    /// The campaigns' other letters, which are not shown on their own.
-    folded: std::collections::HashSet<crate::model::SubmissionId>,
+    pub campaigns: HashMap<SubmissionId, Vec<&'a Submission>>,
+    /// Contributions sent in several languages: each shown once, as its lead, which maps
+    /// here to its other languages' versions.
+    pub versions: HashMap<SubmissionId, Vec<&'a Submission>>,
+    /// The campaigns' other letters and the leads' versions, not shown on their own.
+    folded: HashSet<SubmissionId>,
+    /// Each lead's version, to its lead.
+    lead_of: HashMap<SubmissionId, SubmissionId>,
 }
 
 impl SpacePage<'_> {
@@ -60,21 +66,49 @@ impl SpacePage<'_> {
             .flat_map(|(_, list)| list.iter().copied())
     }
 
-    /// Whether a contribution is a campaign's letter shown under the campaign's first.
-    pub fn folded(&self, id: crate::model::SubmissionId) -> bool {
+    /// Whether a contribution is shown under another: a campaign's letter under the
+    /// campaign's first, a version in another language under its lead.
+    pub fn folded(&self, id: SubmissionId) -> bool {
         self.folded.contains(&id)
     }
+
+    /// Whether a contribution is another language's version of one on the page, which
+    /// is counted once, as its lead.
+    pub fn is_version(&self, id: SubmissionId) -> bool {
+        self.lead_of.contains_key(&id)
+    }
+
+    /// The contribution whose card shows `id`: its lead for a version, else itself.
+    pub fn card_of(&self, id: SubmissionId) -> SubmissionId {
+        self.lead_of.get(&id).copied().unwrap_or(id)
+    }
+}
+
+/// The versions in other languages among a page's contributions, by their lead.
+fn versions_by_lead<'a>(
+    mine: &[&'a Submission],
+    lead_of: &HashMap<SubmissionId, SubmissionId>,
+) -> HashMap<SubmissionId, Vec<&'a Submission>> {
+    let mut versions: HashMap<SubmissionId, Vec<&'a Submission>> = HashMap::new();
+    for s in mine {
+        if let Some(lead) = lead_of.get(&s.id) {
+            versions.entry(*lead).or_default().push(*s);
+        }
+    }
+    for list in versions.values_mut() {
+        list.sort_by_key(|s| s.id);
+    }
+    versions
 }
 
 /// The campaigns among a page's contributions, by their first letter.
 fn campaigns_among<'a>(
     config: &Config,
     mine: &[&'a Submission],
-) -> std::collections::HashMap<crate::model::SubmissionId, Vec<&'a Submission>> {
+) -> HashMap<SubmissionId, Vec<&'a Submission>> {
     let texts: Vec<crate::campaign::Text<'_>> =
         mine.iter().map(|s| crate::campaign::Text::of(s)).collect();
-    let by_id: std::collections::HashMap<_, &'a Submission> =
-        mine.iter().map(|s| (s.id, *s)).collect();
+    let by_id: HashMap<_, &'a Submission> = mine.iter().map(|s| (s.id, *s)).collect();
     crate::campaign::campaigns(&texts, &config.campaigns)
         .into_iter()
         .map(|c| {
@@ -128,13 +162,28 @@ fn pages<'a>(config: &'a Config, approved: &'a [Submission]) -> Vec<SpacePage<'a
                 (n, list)
             })
             .collect();
-        let campaigns = campaigns_among(config, &mine);
-        let folded = campaigns.values().flatten().map(|s| s.id).collect();
+        let lead_of = crate::translation::leads_among(&mine);
+        let versions = versions_by_lead(&mine, &lead_of);
+        // A version's text is not a campaign's letter: campaigns are found among leads.
+        let leads: Vec<&Submission> = mine
+            .iter()
+            .copied()
+            .filter(|s| !lead_of.contains_key(&s.id))
+            .collect();
+        let campaigns = campaigns_among(config, &leads);
+        let folded = campaigns
+            .values()
+            .flatten()
+            .map(|s| s.id)
+            .chain(lead_of.keys().copied())
+            .collect();
         out.push(SpacePage {
             space,
             by_question,
             campaigns,
+            versions,
             folded,
+            lead_of,
         });
     }
     out

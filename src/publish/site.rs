@@ -24,6 +24,9 @@ aside.how-to{background:#f3f6fa;border:1px solid #d0d7e2;padding:.6rem 1rem;marg
 .fallback{color:#666;font-size:.85rem}
 .footnotes{font-size:.9rem;color:#333}.attachments{font-size:.92rem}
 .paper{border-left:3px solid #ccd;margin:.3rem 0 .6rem;padding:.1rem .8rem;font-size:.92rem;color:#333}
+.versions summary{cursor:pointer;color:#335;font-size:.92rem}
+.versions details>div{border-left:3px solid #ccd;padding:.1rem .8rem}
+.versions h4{margin:.4rem 0}
 footer{margin-top:3rem;border-top:1px solid #ccc;color:#555;font-size:.85rem}
 ";
 

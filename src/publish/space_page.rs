@@ -150,7 +150,7 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
                 Some(n) => section class="question" id=(format!("question-{n}")) {
                     h2 { (n) ". " (question_title(space, *n, &l)) }
                     p class="meta" {
-                        (l.count(&by_language(list)))
+                        (l.count(&by_language(list, page)))
                         " · " a href=(at.to(&format!("{}/q-{n}.atom", space.id))) { (l.question_feed) }
                     }
                     @if list.is_empty() { p class="meta" { (l.none_yet) } }
@@ -159,7 +159,7 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
                 None => @if !list.is_empty() {
                     section class="question" id="general" {
                         h2 { (l.general) }
-                        p class="meta" { (l.count(&by_language(list))) }
+                        p class="meta" { (l.count(&by_language(list, page))) }
                         @for s in &threads.top { (card(s, &threads, &on_page, at, &l, space, 0)) }
                     }
                 },
@@ -182,10 +182,11 @@ pub fn render(config: &Config, page: &SpacePage<'_>, at: Place) -> String {
     site::layout(at, &title, &alternates, footer, body)
 }
 
-/// Contributions per language, in a stable order (undetermined last).
-fn by_language(list: &[&Submission]) -> Vec<(Option<Lang>, usize)> {
+/// Contributions per language, in a stable order (undetermined last); one sent in
+/// several languages counts once, in its lead's.
+fn by_language(list: &[&Submission], page: &SpacePage<'_>) -> Vec<(Option<Lang>, usize)> {
     let mut counts: BTreeMap<Option<Lang>, usize> = BTreeMap::new();
-    for s in list {
+    for s in list.iter().filter(|s| !page.is_version(s.id)) {
         *counts.entry(s.lang).or_default() += 1;
     }
     let mut out: Vec<(Option<Lang>, usize)> = counts
@@ -201,11 +202,12 @@ fn by_language(list: &[&Submission]) -> Vec<(Option<Lang>, usize)> {
 
 /// A question's contributions as threads: the ones that answer no other contribution of
 /// the same list, each with its replies.
-/// A campaign's other letters are not shown: its first letter says who also sent it.
+/// A campaign's other letters are not shown: its first letter says who also sent it; nor
+/// are a contribution's versions in other languages, shown in its card.
 struct Threads<'a> {
     top: Vec<&'a Submission>,
     replies: HashMap<SubmissionId, Vec<&'a Submission>>,
-    also_sent_by: &'a HashMap<SubmissionId, Vec<&'a Submission>>,
+    page: &'a SpacePage<'a>,
 }
 
 impl<'a> Threads<'a> {
@@ -216,7 +218,8 @@ impl<'a> Threads<'a> {
         let mut top = Vec::new();
         let mut replies: HashMap<SubmissionId, Vec<&'a Submission>> = HashMap::new();
         for s in &list {
-            match s.parent.filter(|p| here.contains(p) && *p != s.id) {
+            let parent = s.parent.map(|p| page.card_of(p));
+            match parent.filter(|p| here.contains(p) && *p != s.id) {
                 Some(parent) => replies.entry(parent).or_default().push(s),
                 None => top.push(*s),
             }
@@ -240,11 +243,7 @@ impl<'a> Threads<'a> {
             }
             top.push(*lost);
         }
-        Threads {
-            top,
-            replies,
-            also_sent_by: &page.campaigns,
-        }
+        Threads { top, replies, page }
     }
 }
 
@@ -258,9 +257,26 @@ fn card(
     depth: usize,
 ) -> Markup {
     let anchor = format!("contribution-{}", s.id);
-    let body = text::to_html(&published_text(s), &anchor);
+    let versions = threads
+        .page
+        .versions
+        .get(&s.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    // Sent in several languages: the text in the page's language, when there is one.
+    let shown = versions
+        .iter()
+        .copied()
+        .find(|v| v.lang == Some(l.lang))
+        .unwrap_or(s);
+    let others: Vec<&Submission> = std::iter::once(s)
+        .chain(versions.iter().copied())
+        .filter(|v| v.id != shown.id)
+        .collect();
+    let body = text::to_html(&published_text(shown), &anchor);
     let day = s.date().to_zoned(jiff::tz::TimeZone::UTC).date();
     let parent = s.parent.and_then(|p| on_page.get(&p));
+    let parent_anchor = parent.map(|p| format!("#contribution-{}", threads.page.card_of(p.id)));
     let replies = threads
         .replies
         .get(&s.id)
@@ -272,11 +288,11 @@ fn card(
         .filter(|a| a.sha256.is_some())
         .collect();
     html! {
-        article class="contribution" id=(anchor) lang=[s.lang.map(|l| l.code())] {
-            h3 { (text::redact(&heading(s))) }
-            @if let Some(p) = parent {
+        article class="contribution" id=(anchor) lang=[shown.lang.map(|l| l.code())] {
+            h3 { (text::redact(&heading(shown))) }
+            @if let (Some(p), Some(href)) = (parent, &parent_anchor) {
                 p class="meta in-reply-to" {
-                    (l.in_reply_to) " " a href=(format!("#contribution-{}", p.id)) { (text::redact(&p.author.name)) }
+                    (l.in_reply_to) " " a href=(href) { (text::redact(&p.author.name)) }
                 }
             }
             p class="meta" {
@@ -286,12 +302,25 @@ fn card(
                     " · " span class="stakeholder" data-type=(t.kind.as_str()) { (t.kind.label(l.lang)) }
                 }
                 " · " time datetime=(day.to_string()) { (l.lang.long_date(day)) }
-                @if let Some(lang) = s.lang.filter(|lang| *lang != l.lang) {
+                @if let Some(lang) = shown.lang.filter(|lang| *lang != l.lang) {
                     " · " span class="lang" { (l.language_name(lang)) }
                 }
             }
             (PreEscaped(body))
-            @if let Some(others) = threads.also_sent_by.get(&s.id) {
+            @if !versions.is_empty() {
+                div class="versions" {
+                    @for v in &others {
+                        details {
+                            summary { (l.also_in) " " (v.lang.map_or("?", |lang| l.language_name(lang))) }
+                            div lang=[v.lang.map(|l| l.code())] {
+                                h4 { (text::redact(&heading(v))) }
+                                (PreEscaped(text::to_html(&published_text(v), &format!("contribution-{}", v.id))))
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(others) = threads.page.campaigns.get(&s.id) {
                 p class="meta campaign" {
                     (l.sent_by.replace("{n}", &(others.len() + 1).to_string())) (l.colon)
                     @for (i, o) in others.iter().enumerate() {

@@ -76,6 +76,8 @@ pub struct Figures {
     pub by_week: Vec<Count<String>>,
     /// The Global Compact objectives named most, most named first (at most ten).
     pub objectives: Vec<Count<u8>>,
+    /// Versions in other languages of the contributions counted, counted with them.
+    pub versions: usize,
     /// Campaigns among the approved contributions (the same text from many senders):
     /// each counted here once, with its letters and senders.
     pub campaigns: Vec<crate::campaign::Campaign>,
@@ -113,6 +115,12 @@ pub fn figures(
         .iter()
         .copied()
         .filter(|s| s.state == State::Approved)
+        .collect();
+    // A contribution sent in several languages counts once, as its lead.
+    let versions = crate::translation::leads_among(&approved);
+    let approved: Vec<&Submission> = approved
+        .into_iter()
+        .filter(|s| !versions.contains_key(&s.id))
         .collect();
 
     let mut questions: BTreeMap<(usize, u32, String), QuestionCount> = BTreeMap::new();
@@ -197,6 +205,7 @@ pub fn figures(
     Figures {
         space: space.map(str::to_string),
         campaigns,
+        versions: versions.len(),
         contributions: approved.len(),
         by_question: questions.into_values().collect(),
         by_type,

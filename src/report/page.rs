@@ -66,7 +66,10 @@ pub fn body(title: &str, f: &Figures, w: &Words, charts: &Charts) -> Markup {
         header {
             h1 { (w.title) }
             p class="scope" { (title) }
-            p { (w.intro) " " (w.contributions) (w.colon) strong { (f.contributions) } }
+            p {
+                (w.intro) " " (w.contributions) (w.colon) strong { (f.contributions) }
+                @if f.versions > 0 { " " (w.versions.replace("{n}", &f.versions.to_string())) }
+            }
         }
         @if let Some(m) = &f.moderation {
             section class="moderation" {

@@ -16,6 +16,28 @@ use crate::model::{
 };
 use crate::{Error, Result};
 
+/// One record's change, for [`Store::replace_all`].
+pub struct Change<'a> {
+    /// The record as it was read.
+    pub before: &'a Submission,
+    /// The record to write.
+    pub after: &'a Submission,
+    /// Its audit entry.
+    pub audit: AuditDraft,
+    /// The contributor's notice, if any.
+    pub mail: Option<&'a dyn Outgoing>,
+}
+
+/// The trees a change writes: submissions, audit, unindexed, meta, outbox, listing.
+type ChangedTrees<'t> = (
+    &'t TransactionalTree,
+    &'t TransactionalTree,
+    &'t TransactionalTree,
+    &'t TransactionalTree,
+    &'t TransactionalTree,
+    &'t TransactionalTree,
+);
+
 impl Store {
     /// Replaces a submission's record with `after`, appends the audit entry and marks it
     /// for re-indexing, in one transaction, but only if the stored record still equals
@@ -28,9 +50,21 @@ impl Store {
         audit: &AuditDraft,
         mail: Option<&dyn Outgoing>,
     ) -> Result<()> {
-        let k = key(before.id);
-        let expected = encode_as(&self.codec, Kind::Record, before);
-        let at = audit.at;
+        self.replace_all(&[Change {
+            before,
+            after,
+            audit: audit.clone(),
+            mail,
+        }])
+    }
+
+    /// [`Store::replace`] for several records at once (the versions of one contribution
+    /// in several languages, decided together): all are written, or none.
+    pub fn replace_all(&self, changes: &[Change<'_>]) -> Result<()> {
+        let expected: Vec<Vec<u8>> = changes
+            .iter()
+            .map(|c| encode_as(&self.codec, Kind::Record, c.before))
+            .collect();
         (
             &self.submissions,
             &self.audit,
@@ -40,53 +74,76 @@ impl Store {
             &self.listing,
         )
             .transaction(|(subs, audit_tree, unindexed, meta, outbox, listing)| {
-                let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
-                    Error::NoSuchSubmission(before.id.0),
-                ))?;
-                // Compare records, not bytes: a record written by an older format reads
-                // equal to `before` but encodes differently.
-                if current.as_ref() != expected.as_slice() {
-                    let now: Submission =
-                        decode(&self.codec, &format!("submission {}", before.id), &current)
-                            .map_err(ConflictableTransactionError::Abort)?;
-                    if now != *before {
-                        return Err(ConflictableTransactionError::Abort(Error::Refused(
-                            conflict_message(&now),
-                        )));
-                    }
-                }
-                subs.insert(&k, encode_as(&self.codec, Kind::Record, after))?;
-                unindexed.insert(&k, &[])?;
-                listing.remove(&listing_key(before))?;
-                listing.insert(&listing_key(after), self.row(after))?;
-                if before.state != after.state {
-                    add_to_count(meta, before.state, -1)?;
-                    add_to_count(meta, after.state, 1)?;
-                }
-                audit_entry(&self.codec, (audit_tree, meta), |seq| AuditEntry {
-                    v: RECORD_VERSION,
-                    seq,
-                    at,
-                    submission: Some(before.id),
-                    target: None,
-                    actor: audit.actor.clone(),
-                    action: audit.action.clone(),
-                    from: Some(before.state),
-                    to: Some(after.state),
-                    reason: audit.reason.clone(),
-                })?;
-                if before.state != after.state {
-                    cancel_superseded(&self.codec, (outbox, meta), before.id, audit)?;
-                }
-                if let Some(mail) = mail {
-                    let entry = queue(&self.codec, (outbox, meta), mail, Some(before.id))?;
-                    if matches!(entry.kind, MailKind::Approved | MailKind::Rejected) {
-                        meta.insert(notice_key(before.id).as_bytes(), &entry.seq.to_be_bytes())?;
-                    }
+                for (change, expected) in changes.iter().zip(&expected) {
+                    self.replace_one(
+                        change,
+                        expected,
+                        (subs, audit_tree, unindexed, meta, outbox, listing),
+                    )?;
                 }
                 Ok(())
             })
             .map_err(tx_err)
+    }
+
+    fn replace_one(
+        &self,
+        change: &Change<'_>,
+        expected: &[u8],
+        (subs, audit_tree, unindexed, meta, outbox, listing): ChangedTrees<'_>,
+    ) -> Abortable<()> {
+        let Change {
+            before,
+            after,
+            audit,
+            mail,
+        } = change;
+        let k = key(before.id);
+        let current = subs.get(k)?.ok_or(ConflictableTransactionError::Abort(
+            Error::NoSuchSubmission(before.id.0),
+        ))?;
+        // Compare records, not bytes: a record written by an older format reads
+        // equal to `before` but encodes differently.
+        if current.as_ref() != expected {
+            let now: Submission =
+                decode(&self.codec, &format!("submission {}", before.id), &current)
+                    .map_err(ConflictableTransactionError::Abort)?;
+            if now != **before {
+                return Err(ConflictableTransactionError::Abort(Error::Refused(
+                    conflict_message(&now),
+                )));
+            }
+        }
+        subs.insert(&k, encode_as(&self.codec, Kind::Record, *after))?;
+        unindexed.insert(&k, &[])?;
+        listing.remove(&listing_key(before))?;
+        listing.insert(&listing_key(after), self.row(after))?;
+        if before.state != after.state {
+            add_to_count(meta, before.state, -1)?;
+            add_to_count(meta, after.state, 1)?;
+        }
+        audit_entry(&self.codec, (audit_tree, meta), |seq| AuditEntry {
+            v: RECORD_VERSION,
+            seq,
+            at: audit.at,
+            submission: Some(before.id),
+            target: None,
+            actor: audit.actor.clone(),
+            action: audit.action.clone(),
+            from: Some(before.state),
+            to: Some(after.state),
+            reason: audit.reason.clone(),
+        })?;
+        if before.state != after.state {
+            cancel_superseded(&self.codec, (outbox, meta), before.id, audit)?;
+        }
+        if let Some(mail) = mail {
+            let entry = queue(&self.codec, (outbox, meta), *mail, Some(before.id))?;
+            if matches!(entry.kind, MailKind::Approved | MailKind::Rejected) {
+                meta.insert(notice_key(before.id).as_bytes(), &entry.seq.to_be_bytes())?;
+            }
+        }
+        Ok(())
     }
 }
 

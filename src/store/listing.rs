@@ -133,6 +133,8 @@ impl ListingRow {
             question: self.question,
             routed_by: None,
             parent: None,
+            translation_of: None,
+            translations: Vec::new(),
             objectives: Vec::new(),
             body: String::new(),
             quoted: String::new(),

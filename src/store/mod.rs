@@ -47,7 +47,7 @@ mod watermark;
 
 pub use arrival::{Ack, DuplicateOf, NewSubmission, Stored};
 pub use backup::{BackupMade, BackupReport};
-pub use change::AuditDraft;
+pub use change::{AuditDraft, Change};
 pub use erasure::{ErasedMark, Erasure, ErasureCounts, ErasureRequest, ErasureWork};
 pub use lock::{let_waiters_in, someone_waiting};
 pub use migrate::STORE_FORMAT;

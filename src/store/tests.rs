@@ -35,6 +35,8 @@ fn arrival(n: u32, message_id: &str) -> NewSubmission {
             question: None,
             routed_by: None,
             parent: None,
+            translation_of: None,
+            translations: Vec::new(),
             objectives: vec![],
             body: format!("text {n}"),
             quoted: String::new(),

@@ -8,6 +8,13 @@
 //! cognates of English, French and Spanish: "migration", « migration », "migración").
 //! Pairs are taken best first, each version paired at most once per other language,
 //! when their score reaches `[translations] min_score`.
+//!
+//! Found pairs are suggestions (`hubmail queue --translations`); a moderator links them
+//! (`hubmail link`, see [`link`]), and the linked versions are then one contribution.
+
+mod link;
+
+pub use link::{LINK, Linked, UNLINK, leads_among, link, link_found, members, unlink};
 
 use std::collections::{BTreeSet, HashMap};
 
