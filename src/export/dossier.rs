@@ -117,6 +117,9 @@ fn contribution(out: &mut String, l: &Labels, r: &Row) {
     {
         let _ = write!(meta, ", {}", escape(part));
     }
+    if let Some(country) = &r.country {
+        let _ = write!(meta, " · {}", country.name);
+    }
     if let Some(lang) = r.lang {
         let _ = write!(meta, " · {}", l.language_name(lang));
     }

@@ -144,6 +144,8 @@ pub struct Row {
     pub affiliation: Option<String>,
     /// The department within the affiliation.
     pub department: Option<String>,
+    /// The country it comes from, where the affiliation or the address's domain tells.
+    pub country: Option<crate::stakeholder::country::Country>,
     /// When it was written (RFC 3339, UTC).
     pub date: String,
     /// The heading: the subject without tags and reply prefixes.
@@ -194,6 +196,7 @@ impl Row {
             author: clean(&s.author.name),
             affiliation: s.author.affiliation.as_deref().map(clean),
             department: s.author.department.as_deref().map(clean),
+            country: crate::stakeholder::country::of(&s.author),
             date: s.date().to_string(),
             subject: clean(&crate::publish::heading(s)),
             text: clean(&crate::publish::published_text(s)),

@@ -37,7 +37,7 @@ impl Cell {
     }
 }
 
-const PUBLIC: [Column; 20] = [
+const PUBLIC: [Column; 22] = [
     col("id", 7.0),
     col("space", 12.0),
     col("question", 9.0),
@@ -48,6 +48,8 @@ const PUBLIC: [Column; 20] = [
     col("author", 22.0),
     col("affiliation", 28.0),
     col("department", 20.0),
+    col("country", 22.0),
+    col("country_code", 8.0),
     col("date", 21.0),
     col("subject", 36.0),
     col("text", 80.0),
@@ -80,9 +82,9 @@ pub(super) fn columns(audience: Audience) -> impl Iterator<Item = &'static Colum
 }
 
 /// The index of the text column (which a spreadsheet wraps, as the next one).
-pub(super) const TEXT_COLUMN: usize = 12;
+pub(super) const TEXT_COLUMN: usize = 14;
 /// The index of the other languages' texts.
-pub(super) const TRANSLATED_TEXT_COLUMN: usize = 19;
+pub(super) const TRANSLATED_TEXT_COLUMN: usize = 21;
 
 /// A row's cells, in the order of [`columns`].
 pub(super) fn cells(r: &Row, audience: Audience) -> Vec<Cell> {
@@ -111,6 +113,8 @@ pub(super) fn cells(r: &Row, audience: Audience) -> Vec<Cell> {
         Cell::Text(r.author.clone()),
         Cell::text(r.affiliation.as_deref()),
         Cell::text(r.department.as_deref()),
+        Cell::text(r.country.as_ref().map(|c| c.name)),
+        Cell::text(r.country.as_ref().map(|c| c.code)),
         Cell::Text(r.date.clone()),
         Cell::Text(r.subject.clone()),
         Cell::Text(r.text.clone()),

@@ -5,6 +5,10 @@
 //! The rules are checked when the configuration is read (`[stakeholders]`) and compiled
 //! on first use (a process that never infers a type does not pay the 13 ms), into two
 //! regular expressions over the accent-folded affiliation and sets over domains.
+//!
+//! `country` tells which country a contribution comes from, where it says so.
+
+pub mod country;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
