@@ -16,8 +16,12 @@ use super::{Context, decide};
 #[command(group(clap::ArgGroup::new("why").required(true).multiple(true).args(["reason", "reason_code", "discard"])))]
 pub struct Reject {
     /// The submissions' ids.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "group")]
     ids: Vec<u64>,
+    /// Reject every pending letter of a campaign (as listed by 'hubmail queue --group'),
+    /// each sender told in their language.
+    #[arg(long, value_name = "G", conflicts_with = "ids")]
+    group: Option<String>,
     /// The reason, in your words.
     #[arg(long)]
     reason: Option<String>,
@@ -68,7 +72,11 @@ impl Reject {
         let code = self.reason_code.map(ReasonCode::from);
         let reason = self.reason.clone();
         let discard = self.discard;
-        decide::run_many(ctx, &self.ids, self.dry_run, self.json, |_| {
+        let ids = match &self.group {
+            Some(name) => super::campaigns::pending_members(ctx, name)?,
+            None => self.ids.clone(),
+        };
+        decide::run_many(ctx, &ids, self.dry_run, self.json, |_| {
             Ok(Action::Reject {
                 code,
                 reason: reason.clone(),

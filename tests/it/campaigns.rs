@@ -123,6 +123,13 @@ fn a_campaign_of_template_letters_is_grouped_shown_and_approved_at_once() {
     let again = ws.moderate().args(["approve", "--group", name]).output();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing pending"));
+    // Another rejected at once, every letter of it.
+    let (other, letters) = found.iter().nth(1).expect("a second campaign");
+    ws.moderate()
+        .args(["reject", "--group", other, "--reason-code", "duplicate"])
+        .ok();
+    let rejected = ws.json(&["queue", "--state", "rejected", "--json", "--limit", "0"]);
+    assert_eq!(rejected.as_array().expect("rows").len(), letters.len());
     // Counted once in the figures, flagged in the export.
     let report = ws.path().join("report");
     ws.cmd().args(["report", "--out"]).arg(&report).ok();
