@@ -136,25 +136,14 @@ pub fn hold_flags(msg: &ParsedMessage, hub: &HubConfig) -> Vec<Flag> {
 /// `Some(reason)` when an `Authentication-Results` header from `trusted` reports a DMARC
 /// or DKIM failure (RFC 8601).
 fn auth_failure(header: &str, trusted: &str) -> Option<String> {
-    let mut parts = header.split(';');
-    let authserv = parts.next()?.split_whitespace().next()?;
-    if !authserv.eq_ignore_ascii_case(trusted) {
-        return None;
-    }
-    let mut failed = Vec::new();
-    for part in parts {
-        let part = part.trim().to_ascii_lowercase();
-        for method in ["dkim", "dmarc"] {
-            if let Some(rest) = part.strip_prefix(method) {
-                let result = rest.trim_start().trim_start_matches('=').trim_start();
-                let verdict = result.split_whitespace().next().unwrap_or_default();
-                if matches!(verdict, "fail" | "permerror") {
-                    failed.push(format!("{method}={verdict}"));
-                }
-            }
-        }
-    }
-    (!failed.is_empty()).then(|| format!("{} according to {authserv}", failed.join(", ")))
+    let results = crate::auth_results::from_trusted(header, trusted)?;
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| matches!(r.method.as_str(), "dkim" | "dmarc"))
+        .filter(|r| matches!(r.result.as_str(), "fail" | "permerror"))
+        .map(|r| format!("{}={}", r.method, r.result))
+        .collect();
+    (!failed.is_empty()).then(|| format!("{} according to {trusted}", failed.join(", ")))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod attachments;
+pub mod auth_results;
 pub mod author;
 pub mod campaign;
 pub mod check;
@@ -30,6 +31,7 @@ pub mod index;
 pub mod indexing;
 pub mod ingest;
 pub mod lang;
+pub mod mail_moderation;
 pub mod mailbox;
 pub mod model;
 pub mod moderate;

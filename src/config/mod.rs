@@ -174,6 +174,8 @@ pub struct ModerationConfig {
     /// Flag a sender's first message `first-time-sender` (off: on a new consultation every
     /// message would carry it, and a flag on everything tells no one anything).
     pub flag_first_time: bool,
+    /// Moderation by reply (`[moderation.mail]`).
+    pub mail: crate::mail_moderation::MailModerationConfig,
 }
 
 impl Default for ModerationConfig {
@@ -183,6 +185,7 @@ impl Default for ModerationConfig {
             moderators: Vec::new(),
             default_moderator: None,
             flag_first_time: false,
+            mail: Default::default(),
         }
     }
 }
